@@ -1,0 +1,1 @@
+"""The Stepgraph application: project model, debugger, session and main window."""

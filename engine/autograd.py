@@ -1,0 +1,261 @@
+"""Define-by-run autograd: the Function base (the one dispatch point every op runs through),
+per-thread grad mode, scopes and observers, and the non-recursive backward pass."""
+import itertools
+import threading
+import weakref
+from contextlib import contextmanager
+
+from .backend import DeviceError, device_of
+
+
+class ShapeError(ValueError):
+    """Shapes that do not fit an op; the message names the op, the scope and the shapes."""
+
+
+class _State(threading.local):
+    """Per-thread state, as PyTorch's grad mode: a worker's observers see its ops only."""
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.observers = ()
+        self.scope = ""
+        self.dispatch = None  # set by engine.static while a graph is being built
+
+
+_state = _State()
+_ids = itertools.count(1)
+
+
+class Observer:
+    """Base for graph observers; override what you need (the debugger's contract)."""
+
+    def on_forward(self, node):
+        """After an op ran: node.output holds its value."""
+
+    def on_backward(self, node, grad):
+        """grad = d(loss)/d(node.output), before it flows on to node.inputs."""
+
+    def on_optimizer_step(self, optimizer):
+        """After optimizer.step() updated the parameters."""
+
+
+@contextmanager
+def observe(*observers):
+    """Attach observers to this thread for the duration of the block."""
+    previous = _state.observers
+    _state.observers = previous + observers
+    try:
+        yield observers[0] if len(observers) == 1 else observers
+    finally:
+        _state.observers = previous
+
+
+@contextmanager
+def scope(name):
+    """Set `node.scope` (a module path such as "encoder.fc1") for ops run in the block."""
+    previous = _state.scope
+    _state.scope = name
+    try:
+        yield
+    finally:
+        _state.scope = previous
+
+
+class _GradMode:
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+    def __enter__(self):
+        self.previous = _state.grad_enabled
+        _state.grad_enabled = self.enabled
+
+    def __exit__(self, *exc):
+        _state.grad_enabled = self.previous
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with type(self)(self.enabled):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def no_grad():
+    """Context manager (or decorator): ops inside record nothing."""
+    return _GradMode(False)
+
+
+def enable_grad():
+    return _GradMode(True)
+
+
+def is_grad_enabled():
+    return _state.grad_enabled
+
+
+def current_scope():
+    return _state.scope
+
+
+def notify_optimizer_step(optimizer):
+    for obs in _state.observers:
+        obs.on_optimizer_step(optimizer)
+
+
+class Function:
+    """One op: `forward(*arrays, **attrs)` returns an array and keeps in `self.saved` what
+    `backward(grad)` needs; `backward` returns one gradient (or None) per input.
+
+    An instance that ran while grad mode was on is a node of the graph: `id`, `op`,
+    `scope`, `inputs` (Tensors), `output` (Tensor), `attrs` (the op's keyword arguments).
+    Gradients returned for broadcast inputs are summed back to each input's shape here.
+    """
+
+    op = "function"
+    differentiable = True
+    saved = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "op" not in cls.__dict__:
+            cls.op = cls.__name__.lower()
+
+    @classmethod
+    def apply(cls, *inputs, **attrs):
+        st = _state
+        if st.dispatch is not None:
+            return st.dispatch(cls, inputs, attrs)
+        fn = object.__new__(cls)
+        fn.attrs = attrs
+        try:
+            y = fn.forward(*[t.data for t in inputs], **attrs)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise fn._error(inputs, exc, st.scope) from exc
+        if not st.grad_enabled:
+            return Tensor._make(y, False, None)
+        fn.id = next(_ids)
+        fn.scope = st.scope
+        fn.inputs = inputs
+        requires = cls.differentiable and any(t.requires_grad for t in inputs)
+        out = Tensor._make(y, requires, fn if requires else None)
+        fn._output = weakref.ref(out)
+        if st.observers:
+            for obs in st.observers:
+                obs.on_forward(fn)
+        return out
+
+    @property
+    def output(self):
+        return self._output()
+
+    def forward(self, *arrays, **attrs):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    def explain(self, shapes):
+        """Why these input shapes do not fit; ops override this for a precise message."""
+        return None
+
+    def _error(self, inputs, exc, scope):
+        where = f"{self.op} in '{scope}'" if scope else self.op
+        devices = {device_of(t.data) for t in inputs}
+        if len(devices) > 1:
+            listed = ", ".join(f"{tuple(t.shape)} on {device_of(t.data)}" for t in inputs)
+            return DeviceError(f"{where}: inputs are on different devices ({listed}); "
+                               f"move them with .to(device) first")
+        shapes = [tuple(t.shape) for t in inputs]
+        reason = self.explain(shapes) or f"{exc} (input shapes {', '.join(map(str, shapes))})"
+        return ShapeError(f"{where}: {reason}")
+
+    def __repr__(self):
+        scope = f" in '{self.scope}'" if getattr(self, "scope", "") else ""
+        return f"<{self.op} #{getattr(self, 'id', '?')}{scope}>"
+
+
+def unbroadcast(grad, shape):
+    """Sum a broadcast gradient back to `shape`."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _consumer_counts(root_fn):
+    """How many times each node's output feeds another node of the graph below root_fn."""
+    counts = {root_fn: 0}
+    stack = [root_fn]
+    while stack:
+        fn = stack.pop()
+        if fn.inputs is None:
+            raise RuntimeError(
+                f"backward through {fn.op}{' in ' + repr(fn.scope) if fn.scope else ''} a "
+                "second time: its graph was freed by the first backward(); pass "
+                "retain_graph=True to the first call to keep it")
+        for t in fn.inputs:
+            c = t.creator
+            if c is not None:
+                if c in counts:
+                    counts[c] += 1
+                else:
+                    counts[c] = 1
+                    stack.append(c)
+    return counts
+
+
+def run_backward(root, grad, retain_graph=False):
+    """Propagate `grad` from `root` to every leaf that requires grad, in reverse
+    topological order (a node runs once all its consumers have sent their gradient)."""
+    fn = root.creator
+    if fn is None:
+        if root.requires_grad:
+            _accumulate(root, grad)
+        return
+    counts = _consumer_counts(fn)
+    pending = {fn: grad}
+    ready = [fn]
+    observers = _state.observers
+    while ready:
+        fn = ready.pop()
+        g = pending.pop(fn, None)
+        if g is None:  # no gradient reached this node: only release its inputs' counts
+            grads = (None,) * len(fn.inputs)
+        else:
+            if observers:
+                gt = Tensor._make(g, False, None)
+                for obs in observers:
+                    obs.on_backward(fn, gt)
+            grads = fn.backward(g)
+        for t, gx in zip(fn.inputs, grads):
+            c = t.creator
+            if gx is not None and t.requires_grad:
+                if gx.shape != t.data.shape:
+                    gx = unbroadcast(gx, t.data.shape)
+                if c is None:
+                    _accumulate(t, gx)
+                    continue
+                pending[c] = pending[c] + gx if c in pending else gx
+            if c is not None:
+                counts[c] -= 1
+                if counts[c] == 0:
+                    ready.append(c)
+        if not retain_graph:
+            fn.inputs = None
+            fn.saved = None
+
+
+def _accumulate(leaf, g):
+    if g.dtype != leaf.data.dtype:
+        g = g.astype(leaf.data.dtype)
+    if leaf.grad is None:
+        leaf.grad = Tensor._make(g, False, None)
+    else:
+        leaf.grad = Tensor._make(leaf.grad.data + g, False, None)
+
+
+from .tensor import Tensor  # noqa: E402  (Tensor uses Function; imported last on purpose)

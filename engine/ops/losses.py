@@ -1,0 +1,161 @@
+"""Fused, numerically stable losses, each with reduction "mean", "sum" or "none"."""
+from ..autograd import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _reduce_grad(gy, shape, reduction, dtype):
+    """The gradient of the reduction, broadcast to the per-element loss's shape."""
+    xp = get_array_module(gy)
+    if reduction == "none":
+        return gy
+    n = 1
+    for s in shape:
+        n *= s
+    scale = gy / n if reduction == "mean" else gy
+    return xp.broadcast_to(scale, shape).astype(dtype, copy=False)
+
+
+class CrossEntropy(Function):
+    """log_softmax over dim 1 + negative log-likelihood of integer class targets
+    (or of class probabilities when the target is floating point)."""
+
+    op = "cross_entropy"
+
+    def forward(self, logits, target, reduction="mean"):
+        xp = get_array_module(logits)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        if target.dtype.kind == "f":
+            if target.shape != logits.shape:
+                raise ValueError("shape")
+            loss = -(target * logp).sum(axis=1)
+        else:
+            if target.shape != logits.shape[:1] + logits.shape[2:]:
+                raise ValueError("shape")
+            if target.size and (target.min() < 0 or target.max() >= logits.shape[1]):
+                raise IndexError(f"target {int(target.max())} is out of range for "
+                                 f"{logits.shape[1]} classes")
+            loss = -xp.take_along_axis(logp, xp.expand_dims(target, 1), axis=1)[:, 0]
+        self.saved = (logp, target, loss.shape)
+        return _reduce(loss, reduction)
+
+    def explain(self, shapes):
+        return (f"logits {shapes[0]} (N, classes) do not fit targets {shapes[1]} "
+                "(expected (N,) class indices or (N, classes) probabilities)")
+
+    def backward(self, gy):
+        logp, target, shape = self.saved
+        xp = get_array_module(logp)
+        g = _reduce_grad(gy, shape, self.attrs["reduction"], logp.dtype)
+        grad = xp.exp(logp)
+        if target.dtype.kind == "f":
+            grad = grad * target.sum(axis=1, keepdims=True) - target
+        else:
+            onehot_rows = xp.expand_dims(target, 1)
+            xp.put_along_axis(grad, onehot_rows,
+                              xp.take_along_axis(grad, onehot_rows, axis=1) - 1, axis=1)
+        return grad * xp.expand_dims(g, 1), None
+
+
+class MSE(Function):
+    op = "mse_loss"
+
+    def forward(self, a, b, reduction="mean"):
+        diff = a - b
+        self.saved = (diff,)
+        return _reduce(diff * diff, reduction)
+
+    def explain(self, shapes):
+        return f"input {shapes[0]} and target {shapes[1]} must have the same shape"
+
+    def backward(self, gy):
+        (diff,) = self.saved
+        g = 2 * diff * _reduce_grad(gy, diff.shape, self.attrs["reduction"], diff.dtype)
+        return g, -g
+
+
+class BCE(Function):
+    """Binary cross-entropy on probabilities; logs are clamped at -100 as PyTorch does."""
+
+    op = "binary_cross_entropy"
+
+    def forward(self, p, t, reduction="mean"):
+        xp = get_array_module(p)
+        if p.shape != t.shape:
+            raise ValueError("shape")
+        logp = xp.maximum(xp.log(p), -100)
+        log1mp = xp.maximum(xp.log(1 - p), -100)
+        self.saved = (p, t)
+        return _reduce(-(t * logp + (1 - t) * log1mp), reduction)
+
+    def explain(self, shapes):
+        return f"input {shapes[0]} and target {shapes[1]} must have the same shape"
+
+    def backward(self, gy):
+        p, t = self.saved
+        g = _reduce_grad(gy, p.shape, self.attrs["reduction"], p.dtype)
+        eps = 1e-12
+        gp = g * (p - t) / get_array_module(p).maximum((1 - p) * p, eps)
+        return gp, None
+
+
+class BCEWithLogits(Function):
+    op = "binary_cross_entropy_with_logits"
+
+    def forward(self, x, t, reduction="mean"):
+        xp = get_array_module(x)
+        if x.shape != t.shape:
+            raise ValueError("shape")
+        self.saved = (x, t)
+        loss = xp.maximum(x, 0) - x * t + xp.log1p(xp.exp(-abs(x)))
+        return _reduce(loss, reduction)
+
+    def explain(self, shapes):
+        return f"input {shapes[0]} and target {shapes[1]} must have the same shape"
+
+    def backward(self, gy):
+        x, t = self.saved
+        xp = get_array_module(x)
+        g = _reduce_grad(gy, x.shape, self.attrs["reduction"], x.dtype)
+        sig = 0.5 * xp.tanh(0.5 * x) + 0.5
+        return g * (sig - t), None
+
+
+def _check(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _target(target, like):
+    return target if isinstance(target, Tensor) else Tensor(target, device=like.device)
+
+
+def cross_entropy(logits, target, reduction="mean"):
+    _check(reduction)
+    return CrossEntropy.apply(logits, _target(target, logits), reduction=reduction)
+
+
+def mse_loss(input, target, reduction="mean"):
+    _check(reduction)
+    return MSE.apply(input, _target(target, input), reduction=reduction)
+
+
+def binary_cross_entropy(input, target, reduction="mean"):
+    _check(reduction)
+    return BCE.apply(input, _target(target, input), reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+    _check(reduction)
+    return BCEWithLogits.apply(input, _target(target, input), reduction=reduction)

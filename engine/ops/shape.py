@@ -1,0 +1,162 @@
+"""Shape ops: reshape, permute, indexing, cat, stack, embedding lookup, device moves."""
+from ..autograd import Function
+from ..backend import get_array_module, to_device, device_of
+from ..tensor import Tensor
+
+
+class Reshape(Function):
+    def forward(self, a, shape):
+        self.saved = (a.shape,)
+        return a.reshape(shape)
+
+    def explain(self, shapes):
+        return (f"cannot reshape {shapes[0]} (size {_size(shapes[0])}) into "
+                f"{tuple(self.attrs['shape'])}")
+
+    def backward(self, gy):
+        return (gy.reshape(self.saved[0]),)
+
+
+def _size(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+class Permute(Function):
+    def forward(self, a, dims):
+        return a.transpose(dims)
+
+    def backward(self, gy):
+        dims = self.attrs["dims"]
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d % len(dims)] = i
+        return (gy.transpose(inverse),)
+
+
+class GetItem(Function):
+    op = "getitem"
+
+    def forward(self, a, index):
+        self.saved = (a.shape, a.dtype)
+        return a[index]
+
+    def backward(self, gy):
+        shape, dtype = self.saved
+        xp = get_array_module(gy)
+        g = xp.zeros(shape, dtype)
+        xp.add.at(g, self.attrs["index"], gy)  # repeated integer indices accumulate
+        return (g,)
+
+
+class Cat(Function):
+    def forward(self, *arrays, dim=0):
+        xp = get_array_module(arrays[0])
+        self.saved = ([a.shape[dim] for a in arrays],)
+        return xp.concatenate(arrays, axis=dim)
+
+    def explain(self, shapes):
+        return f"tensors must match in every dim but {self.attrs['dim']}, got {shapes}"
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        sizes = self.saved[0]
+        cuts = [sum(sizes[: i + 1]) for i in range(len(sizes) - 1)]
+        return tuple(xp.split(gy, cuts, axis=self.attrs["dim"]))
+
+
+class Stack(Function):
+    def forward(self, *arrays, dim=0):
+        return get_array_module(arrays[0]).stack(arrays, axis=dim)
+
+    def explain(self, shapes):
+        return f"tensors must all have one shape, got {shapes}"
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        dim = self.attrs["dim"]
+        return tuple(xp.squeeze(p, axis=dim) for p in xp.split(gy, gy.shape[dim], axis=dim))
+
+
+class Embedding(Function):
+    """Row lookup `weight[indices]`; the gradient scatters back into the rows used."""
+
+    def forward(self, indices, weight):
+        if indices.dtype.kind not in "iu":
+            raise TypeError(f"indices must be integers, not {indices.dtype}")
+        if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
+            raise IndexError(f"index {int(indices.max())} out of range for "
+                             f"{weight.shape[0]} embeddings")
+        self.saved = (indices, weight.shape)
+        return weight[indices]
+
+    def explain(self, shapes):
+        return f"indices {shapes[0]} do not fit a table of shape {shapes[1]}"
+
+    def backward(self, gy):
+        indices, shape = self.saved
+        xp = get_array_module(gy)
+        g = xp.zeros(shape, gy.dtype)
+        xp.add.at(g, indices, gy)
+        return None, g
+
+
+class ToDevice(Function):
+    op = "to"
+
+    def forward(self, a, device):
+        self.saved = (device_of(a),)
+        return to_device(a, device)
+
+    def backward(self, gy):
+        return (to_device(gy, self.saved[0]),)
+
+
+def reshape(x, *shape): return x.reshape(*shape)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    nd = x.ndim
+    if nd == 0:
+        return x.reshape(1)
+    s, e = start_dim % nd, end_dim % nd
+    shape = x.shape
+    return x.reshape(*shape[:s], _size(shape[s:e + 1]), *shape[e + 1:])
+
+
+def unsqueeze(x, d):
+    d = d % (x.ndim + 1)
+    shape = x.shape
+    return x.reshape(*shape[:d], 1, *shape[d:])
+
+
+def squeeze(x, d=None):
+    shape = x.shape
+    if d is None:
+        return x.reshape(*[n for n in shape if n != 1])
+    d = d % max(x.ndim, 1)
+    if x.ndim == 0 or shape[d] != 1:
+        return x
+    return x.reshape(*shape[:d], *shape[d + 1:])
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    return Cat.apply(*tensors, dim=dim)
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    return Stack.apply(*tensors, dim=dim)
+
+
+def embedding(indices, weight):
+    if not isinstance(indices, Tensor):
+        indices = Tensor(indices)
+    return Embedding.apply(indices, weight)

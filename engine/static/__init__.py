@@ -1,0 +1,1 @@
+"""Static-graph compile mode (filled by the static-mode issue)."""
