@@ -38,6 +38,12 @@ class Observer:
     def on_optimizer_step(self, optimizer):
         """After optimizer.step() updated the parameters."""
 
+    def on_module_enter(self, module, path):
+        """A module's forward is about to run (`path` as in named_modules())."""
+
+    def on_module_exit(self, module, path, output):
+        """A module's forward returned `output` (step layer / step out stop here)."""
+
 
 @contextmanager
 def observe(*observers):

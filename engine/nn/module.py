@@ -70,11 +70,21 @@ class Module:
         if paths is None or id(self) not in paths:
             return self._call_as_root(args, kwargs)
         previous = _state.scope
-        _state.scope = paths[id(self)]
+        _state.scope = path = paths[id(self)]
         try:
-            return self.forward(*args, **kwargs)
+            if not _state.observers:
+                return self.forward(*args, **kwargs)
+            return self._observed_forward(path, args, kwargs)
         finally:
             _state.scope = previous
+
+    def _observed_forward(self, path, args, kwargs):
+        for obs in _state.observers:
+            obs.on_module_enter(self, path)
+        out = self.forward(*args, **kwargs)
+        for obs in _state.observers:
+            obs.on_module_exit(self, path, out)
+        return out
 
     def _call_as_root(self, args, kwargs):
         cache = self._path_cache
@@ -89,7 +99,9 @@ class Module:
         outer = getattr(_state, "module_paths", None)
         _state.module_paths = cache[2]
         try:
-            return self.forward(*args, **kwargs)
+            if not _state.observers:
+                return self.forward(*args, **kwargs)
+            return self._observed_forward(cache[2][id(self)], args, kwargs)
         finally:
             _state.module_paths = outer
 
