@@ -139,6 +139,14 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self):
+        """(name, array) of every buffer (running statistics), as PyTorch names them."""
+        for name, _, _, b in self._buffer_slots():
+            yield name, b
+
+    def buffers(self):
+        return [b for _, b in self.named_buffers()]
+
+    def _buffer_slots(self):
         for mname, m in self.named_modules():
             for bname, b in m._buffers.items():
                 yield (f"{mname}.{bname}" if mname else bname), m, bname, b
@@ -159,10 +167,16 @@ class Module:
     def state_dict(self):
         """name -> numpy array (parameters and buffers), with PyTorch's key names."""
         out = OrderedDict()
-        for name, p in self.named_parameters():
-            out[name] = p.numpy().copy()
-        for name, _, _, b in self.named_buffers():
-            out[name] = np.array(to_device(b, "cpu"), copy=True) if hasattr(b, "shape") else b
+        seen = set()
+        for mname, m in self.named_modules():  # PyTorch's order: per module, params then buffers
+            prefix = f"{mname}." if mname else ""
+            for pname, p in m._parameters.items():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    out[prefix + pname] = p.numpy().copy()
+            for bname, b in m._buffers.items():
+                out[prefix + bname] = (np.array(to_device(b, "cpu"), copy=True)
+                                       if hasattr(b, "shape") else b)
         return out
 
     def load_state_dict(self, state, strict=True):
@@ -170,7 +184,7 @@ class Module:
         buffers; shapes must match, and with strict=True the key sets too."""
         state = dict(state)
         own = dict(self.named_parameters())
-        buffers = {name: (m, bname, b) for name, m, bname, b in self.named_buffers()}
+        buffers = {name: (m, bname, b) for name, m, bname, b in self._buffer_slots()}
         missing = [k for k in list(own) + list(buffers) if k not in state]
         unexpected = [k for k in state if k not in own and k not in buffers]
         if strict and (missing or unexpected):
@@ -202,6 +216,24 @@ class Module:
             for name, b in list(m._buffers.items()):
                 if hasattr(b, "shape"):
                     m.register_buffer(name, to_device(b, device))
+        return self
+
+    def double(self):
+        """Floating-point parameters and buffers to float64 (for gradient checks)."""
+        return self._cast_floats(np.float64)
+
+    def float(self):
+        return self._cast_floats(np.float32)
+
+    def _cast_floats(self, dtype):
+        for m in self.modules():
+            for p in m._parameters.values():
+                if p is not None and p.data.dtype.kind == "f":
+                    p.data = p.data.astype(dtype)
+                    p.grad = None
+            for name, b in list(m._buffers.items()):
+                if hasattr(b, "dtype") and b.dtype.kind == "f":
+                    m.register_buffer(name, b.astype(dtype))
         return self
 
     def extra_repr(self):
