@@ -1,0 +1,179 @@
+"""One SGD training step (zero_grad, forward, loss, backward, step) of the engine beside
+PyTorch CPU (when installed), the BLAS floor of the MNIST-size step, and the cost of
+recording every node's output and gradient for the debugger.
+
+    python3 benchmarks/train.py [--quick]
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import engine as sg  # noqa: E402
+from engine import nn, optim  # noqa: E402
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def per_call(fn, repeat, rounds=7):
+    """Median over `rounds` of the mean time of `repeat` calls, in seconds."""
+    fn()
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        times.append((time.perf_counter() - start) / repeat)
+    return statistics.median(times)
+
+
+# ---- models (the same layer lists in both libraries) ---------------------------------------
+def playground(lib):
+    return lib.Sequential(lib.Linear(2, 16), lib.Tanh(), lib.Linear(16, 16), lib.Tanh(),
+                          lib.Linear(16, 2))
+
+
+def mnist_mlp(lib):
+    return lib.Sequential(lib.Linear(784, 256), lib.ReLU(), lib.Linear(256, 256), lib.ReLU(),
+                          lib.Linear(256, 10))
+
+
+def small_cnn(lib):
+    return lib.Sequential(lib.Conv2d(1, 8, 3), lib.ReLU(), lib.MaxPool2d(2), lib.Flatten(),
+                          lib.Linear(8 * 7 * 7, 10))
+
+
+CASES = [  # name, model, input shape, classes
+    ("Playground 2-16-16-2 tanh, batch 32", playground, (32, 2), 2),
+    ("MNIST MLP 784-256-256-10, batch 128", mnist_mlp, (128, 784), 10),
+    ("CNN 1x16x16 conv8 3x3/pool/fc10, batch 32", small_cnn, (32, 1, 16, 16), 10),
+]
+
+
+class KeepEverything(sg.Observer):
+    """What the debugger records at most: every node's output and gradient."""
+
+    def __init__(self):
+        self.outputs, self.grads = [], []
+
+    def on_forward(self, node):
+        self.outputs.append(node.output)
+
+    def on_backward(self, node, grad):
+        self.grads.append(grad)
+
+    def clear(self):
+        self.outputs.clear()
+        self.grads.clear()
+
+
+def engine_step(build, shape, classes, seed=0):
+    rng = np.random.default_rng(seed)
+    x = sg.tensor(rng.standard_normal(shape).astype(np.float32))
+    y = sg.tensor(rng.integers(0, classes, shape[0]))
+    model = build(nn)
+    opt = optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def torch_step(build, shape, classes, seed=0):
+    rng = np.random.default_rng(seed)
+    x = torch.tensor(rng.standard_normal(shape).astype(np.float32))
+    y = torch.tensor(rng.integers(0, classes, shape[0]))
+    model = build(torch.nn)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def recorded(step):
+    observer = KeepEverything()
+
+    def run():
+        observer.clear()
+        with sg.observe(observer):
+            step()
+    return run
+
+
+def mnist_blas_floor(repeat, batch=128, sizes=(784, 256, 256, 10)):
+    """(seconds, GFLOP/s): the step's matrix products alone, timed with numpy on the same
+    shapes and layouts (forward x @ W.T, weight grads gy.T @ x, input grads gy @ W except
+    for the first layer)."""
+    rng = np.random.default_rng(0)
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        x = rng.standard_normal((batch, n_in)).astype(np.float32)
+        w = rng.standard_normal((n_out, n_in)).astype(np.float32)
+        gy = rng.standard_normal((batch, n_out)).astype(np.float32)
+        layers.append((x, w, gy, i > 0))
+    flops = sum(2 * batch * w.shape[0] * w.shape[1] * (3 if need_gx else 2)
+                for _, w, _, need_gx in layers)
+
+    def products():
+        for x, w, gy, need_gx in layers:
+            x @ w.T
+            gy.T @ x
+            if need_gx:
+                gy @ w
+    seconds = per_call(products, repeat)
+    return seconds, flops / seconds / 1e9
+
+
+def fmt(seconds):
+    return f"{seconds * 1e6:9.1f} us" if seconds < 1e-3 else f"{seconds * 1e3:9.3f} ms"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    scale = 0.2 if args.quick else 1.0
+    repeats = {0: 400, 1: 40, 2: 100}
+    print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}"
+          f"{f' ({torch.get_num_threads()} threads)' if torch else ''}, {os.cpu_count()} CPUs")
+    print(f"{'one SGD step':44s} {'engine':>12s} {'recording':>12s} {'rec/plain':>9s} "
+          f"{'PyTorch':>12s} {'engine/PyTorch':>14s}")
+    results = {}
+    for i, (name, build, shape, classes) in enumerate(CASES):
+        repeat = max(int(repeats[i] * scale), 5)
+        ours = per_call(engine_step(build, shape, classes), repeat)
+        rec = per_call(recorded(engine_step(build, shape, classes)), repeat)
+        theirs = per_call(torch_step(build, shape, classes), repeat) if torch else None
+        results[name] = ours
+        ratio = f"{ours / theirs:14.2f}" if theirs else f"{'-':>14s}"
+        print(f"{name:44s} {fmt(ours):>12s} {fmt(rec):>12s} {rec / ours:9.2f} "
+              f"{fmt(theirs) if theirs else '-':>12s} {ratio}")
+    floor, gflops = mnist_blas_floor(max(int(40 * scale), 5))
+    mnist = results[CASES[1][0]]
+    print(f"\nMNIST-size step BLAS floor (numpy sgemm, same shapes): {fmt(floor).strip()} "
+          f"at {gflops:.1f} GFLOP/s; engine step = {mnist / floor:.2f} x floor")
+    print("targets: Playground engine/PyTorch <= 0.5; MNIST step <= 1.15 x floor; "
+          "recording <= 1.3 x plain")
+
+
+if __name__ == "__main__":
+    main()
