@@ -1,0 +1,628 @@
+"""The step debugger: runs one training run in a worker thread and stops it where asked.
+
+Commands (step_op, step_layer, step_out, step_phase, step_iteration, run, pause, stop,
+reset) may be called from any thread; none of them waits for the worker. The worker stops by
+blocking inside an observer callback (engine.Observer), so a pause can land on any op event,
+layer end or phase end. Stopping or resetting mid-iteration raises out of the callback and
+abandons the iteration before the optimizer step: the model is never half-updated, and the
+abandoned iteration is redone with the same batch.
+
+Nodes are named by stable keys (see app/node_keys.py). Every command bumps a generation
+counter; views take compact records with `drain()` (records of older generations are
+dropped) and read a consistent `state()` snapshot, node values and gradients while paused,
+and the `history`. Callbacks (`subscribe`) run on the worker thread; app/debugger_qt.py turns
+them into Qt signals.
+"""
+import copy
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Optional
+
+import numpy as np
+
+from engine import Observer, Tensor, observe, scope, tensor
+from engine.backend import to_numpy
+from engine.tensor import default_generator
+
+from .breakpoints import BreakpointSet, Hit
+from .history import History, stats_dict, summarize
+from .node_keys import NodeKeys, in_layer
+from .stepping import Position, step_target
+
+LOSS_SCOPE = "loss"
+_STEP_HITS = {"op": "step_op", "layer": "step_layer", "out": "step_out", "phase": "step_phase",
+              "iteration": "step_iteration"}
+
+
+@dataclass
+class TrainingRun:
+    """What a debugger drives: `data` yields (x, y) batches, re-iterated for each epoch."""
+
+    model: Any
+    loss_fn: Any
+    optimizer: Any
+    data: Any
+
+
+class GraphNode(NamedTuple):
+    key: str
+    op: str
+    scope: str
+    inputs: tuple  # keys of the sources: node keys, parameter names, "input", "target", "const"
+    shape: tuple
+    dtype: Any
+    requires_grad: bool
+
+
+class Record(NamedTuple):
+    """A compact record for the views: kind "values"/"grads" (keys, stats), "graph" (nodes,
+    new_keys, absent_keys), "iteration" (loss) or "stopped" (hit, position)."""
+
+    kind: str
+    generation: int
+    iteration: int
+    data: dict
+
+
+@dataclass(frozen=True)
+class DebuggerState:
+    generation: int
+    status: str  # "stopped", "running" or "paused"
+    iteration: int  # the iteration in progress (or next to run)
+    completed: int  # iterations whose optimizer step is done
+    position: Optional[Position]
+    last_hit: Optional[Hit]
+    loss: Optional[float]
+    graph: tuple  # GraphNodes of the current iteration, in forward order
+    new_keys: frozenset  # keys absent from the previous iteration's graph
+    absent_keys: frozenset  # keys of the previous graph missing from this one
+    error: Optional[str]
+
+    @property
+    def phase(self):
+        return self.position.phase if self.position else None
+
+    @property
+    def key(self):
+        return self.position.key if self.position else None
+
+
+class _Abort(BaseException):
+    """Raised inside the worker to abandon the iteration (stop, reset or close)."""
+
+
+class _Frame:
+    """What the debugger knows of the iteration in progress."""
+
+    def __init__(self, iteration, keys, param_roots):
+        self.iteration = iteration
+        self.keys = keys
+        self.param_roots = param_roots
+        self.phase = "forward"
+        self.nodes = []
+        self.values = {}
+        self.grads = {}
+        self.node_inputs = {}  # key -> input Tensors, for the statistics of a blamed node
+        self.open_modules = []
+        self.backward_left = None  # scope -> backward events still to come
+        self.last_key = None
+        self.done = False
+
+    def left_in(self, layer):
+        if self.backward_left is None:
+            return -1
+        return sum(n for s, n in self.backward_left.items() if in_layer(s, layer))
+
+
+def _root(array):
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
+def _backward_counts(nodes, root):
+    """scope -> number of nodes that backward from `root` will reach."""
+    by_key = {n.key: n for n in nodes}
+    seen, stack = {root}, [root]
+    while stack:
+        node = by_key.get(stack.pop())
+        if node is not None:
+            for source in node.inputs:
+                if source not in seen and source in by_key and by_key[source].requires_grad:
+                    seen.add(source)
+                    stack.append(source)
+    counts = {}
+    for key in seen:
+        if key in by_key:
+            s = by_key[key].scope
+            counts[s] = counts.get(s, 0) + 1
+    return counts
+
+
+class _Recorder(Observer):
+    """The worker's observer: names nodes, keeps values and gradients, asks to stop."""
+
+    def __init__(self, debugger):
+        self.d = debugger
+
+    def on_forward(self, node):
+        d, f = self.d, self.d._frame
+        key = f.keys.key(node)
+        out = node.output
+        a = out.data
+        if a.base is not None and id(_root(a)) in f.param_roots:
+            a = a.copy()  # a view of a weight would change under the optimizer step
+        f.values[key] = a
+        f.node_inputs[key] = node.inputs
+        f.nodes.append(GraphNode(key, node.op, node.scope, tuple(map(f.keys.source, node.inputs)),
+                                 a.shape, a.dtype, out.requires_grad))
+        f.last_key = key
+        bps = d._breakpoints
+        hit = bps.check_op("forward", f.iteration, key, node.scope, node.op, a) if bps.per_op else None
+        if hit is not None or not d._free_running():
+            d._reached(Position(f.iteration, "forward", "op", key, node.op, node.scope), hit, a)
+
+    def on_backward(self, node, grad):
+        d, f = self.d, self.d._frame
+        key = f.keys.key(node)
+        g = grad.data
+        f.grads[key] = g
+        if f.backward_left is None:
+            f.backward_left = _backward_counts(f.nodes, key)
+        left = f.backward_left.get(node.scope, 0) - 1
+        f.backward_left[node.scope] = left
+        f.last_key = key
+        bps = d._breakpoints
+        hit = bps.check_op("backward", f.iteration, key, node.scope, node.op, g) if bps.per_op else None
+        if hit is not None or not d._free_running():
+            d._reached(Position(f.iteration, "backward", "op", key, node.op, node.scope,
+                                node.scope if left == 0 else None), hit, g)
+
+    def on_module_enter(self, module, path):
+        self.d._frame.open_modules.append(path)
+
+    def on_module_exit(self, module, path, output):
+        d, f = self.d, self.d._frame
+        if f.open_modules and f.open_modules[-1] == path:
+            f.open_modules.pop()
+        if not d._free_running():
+            d._reached(Position(f.iteration, "forward", "layer_end", f.last_key, None, path, path))
+
+
+class Debugger:
+    """Drives a TrainingRun in a worker thread (see the module docstring)."""
+
+    def __init__(self, run, history=None, buffer_size=4096):
+        self.training = run
+        self.history = history if history is not None else History()
+        self._cv = threading.Condition()
+        self._records = deque(maxlen=buffer_size)
+        self._listeners = {"stopped": [], "state_changed": [], "iteration_finished": [],
+                           "error": []}
+        self._breakpoints = BreakpointSet()
+        self._recorder = _Recorder(self)
+        self._params = list(run.model.parameters())
+        self._param_names = {id(p): name for name, p in run.model.named_parameters()}
+        self._initial = self._capture_initial()
+        self._thread = None
+        self._generation = 0
+        self._status = "stopped"
+        self._command = None  # a step mode, "run" or "pause", for the worker to adopt
+        self._abort = None  # "stop", "reset" or "close"
+        self._target = None  # predicate over positions where the current step stops
+        self._target_hit = None
+        self._clear_run()
+
+    # ---- commands (any thread) ----------------------------------------------------------
+    def step_op(self):
+        self._send("op")
+
+    def step_layer(self):
+        self._send("layer")
+
+    def step_out(self):
+        self._send("out")
+
+    def step_phase(self):
+        self._send("phase")
+
+    def step_iteration(self):
+        self._send("iteration")
+
+    def run(self):
+        """Run until a breakpoint (or a pause)."""
+        self._send("run")
+
+    def pause(self):
+        self._send("pause")
+
+    def stop(self):
+        """Abandon the iteration in progress; the weights stay as the last update left them."""
+        self._send("stop")
+
+    def reset(self):
+        """Stop, then restore the initial weights, optimizer state and data order."""
+        self._send("reset")
+
+    def close(self, timeout=5.0):
+        """Stop and end the worker thread."""
+        self._send("close")
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def wait(self, timeout=5.0):
+        """Block until the worker is paused or stopped with no command pending; False when
+        `timeout` seconds passed first."""
+        with self._cv:
+            return self._cv.wait_for(lambda: self._command is None and self._abort is None
+                                     and self._status != "running", timeout)
+
+    def _send(self, command):
+        with self._cv:
+            self._generation += 1
+            idle = self._status == "stopped"
+            if command in ("stop", "reset", "close"):
+                self._command = None
+                if idle and command == "reset":
+                    self._reset_now()
+                elif command == "close" or not idle:
+                    self._abort = command
+            elif command == "pause" and idle:
+                self._command = None
+            else:
+                self._command = command
+                if idle and (self._thread is None or not self._thread.is_alive()):
+                    self._thread = threading.Thread(target=self._worker, daemon=True,
+                                                    name="stepgraph-debugger")
+                    self._thread.start()
+            self._cv.notify_all()
+
+    # ---- breakpoints --------------------------------------------------------------------
+    def breakpoints(self):
+        with self._cv:
+            return list(self._breakpoints.items)
+
+    def set_breakpoints(self, breakpoints):
+        with self._cv:
+            self._breakpoints = self._breakpoints.replaced(breakpoints)
+
+    def add_breakpoint(self, bp):
+        with self._cv:
+            self._breakpoints = self._breakpoints.replaced(self._breakpoints.items + [bp])
+
+    def remove_breakpoint(self, bp):
+        with self._cv:
+            self._breakpoints = self._breakpoints.replaced(
+                [b for b in self._breakpoints.items if b != bp])
+
+    def toggle_breakpoint(self, bp):
+        """Add `bp`, or remove it when set; returns whether it is set now (F9)."""
+        with self._cv:
+            present = bp in self._breakpoints.items
+        (self.remove_breakpoint if present else self.add_breakpoint)(bp)
+        return not present
+
+    # ---- what the views read (any thread) -----------------------------------------------
+    def subscribe(self, stopped=None, state_changed=None, iteration_finished=None, error=None):
+        """Callbacks, run on the worker thread: stopped(hit), state_changed(state),
+        iteration_finished(iteration, loss), error(message)."""
+        for name, fn in (("stopped", stopped), ("state_changed", state_changed),
+                         ("iteration_finished", iteration_finished), ("error", error)):
+            if fn is not None:
+                self._listeners[name].append(fn)
+
+    def state(self):
+        """A consistent snapshot (DebuggerState)."""
+        with self._cv:
+            return self._state_unlocked()
+
+    def drain(self, limit=None):
+        """The records appended since the last drain (current generation only), oldest first."""
+        with self._cv:
+            batch = list(self._records) if limit is None else [
+                self._records.popleft() for _ in range(min(limit, len(self._records)))]
+            if limit is None:
+                self._records.clear()
+            generation = self._generation
+        return [r for r in batch if r.generation == generation]
+
+    def value(self, key):
+        """A host copy of a node's output in the current iteration."""
+        return self._tensor_of(key, "values")
+
+    def grad(self, key):
+        """A host copy of the gradient reaching a node's output in the current iteration."""
+        return self._tensor_of(key, "grads")
+
+    def _tensor_of(self, key, store):
+        with self._cv:
+            f = self._frame
+            a = getattr(f, store).get(key) if f is not None else None
+            if a is None:
+                what = "value" if store == "values" else "gradient"
+                if f is None:
+                    raise KeyError(f"no iteration has run yet: no {what} of {key!r}")
+                if key in self._absent_keys:
+                    raise KeyError(f"node {key!r} is absent from iteration {f.iteration}'s graph")
+                raise KeyError(f"no {what} of node {key!r} in iteration {f.iteration} (yet)")
+            return np.array(to_numpy(a), copy=True)
+
+    # ---- the worker ---------------------------------------------------------------------
+    def _free_running(self):
+        """True when no command, abort or step target needs this event (read without lock:
+        a command set meanwhile is seen at the next event)."""
+        return self._command is None and self._abort is None and self._target is None
+
+    def _worker(self):
+        try:
+            while True:
+                with self._cv:
+                    self._cv.wait_for(lambda: self._command is not None or self._abort is not None)
+                    if self._abort == "close":
+                        self._abort = None
+                        return
+                    if self._abort is not None:
+                        if self._abort == "reset":
+                            self._reset_now()
+                        self._abort = None
+                        self._cv.notify_all()
+                        continue
+                    self._adopt(None)
+                    self._status = "running"
+                    self._error = None
+                    state = self._state_unlocked()
+                self._emit("state_changed", state)
+                if self._train():
+                    return
+        except BaseException as exc:  # the worker never dies silently
+            self._fail(exc)
+
+    def _train(self):
+        """Run iterations until stopped; True when the debugger is closing."""
+        try:
+            while True:
+                self._iteration()
+        except _Abort as abort:
+            self._abandon()
+            with self._cv:
+                if abort.args[0] == "reset":
+                    self._reset_now()
+            self._set_stopped()
+            return abort.args[0] == "close"
+        except Exception as exc:
+            self._abandon()
+            self._fail(exc)
+            return False
+
+    def _iteration(self):
+        run = self.training
+        if self._pending_batch is None:
+            self._pending_batch = self._next_batch()
+        x, y = self._pending_batch
+        self._generator_state = default_generator().bit_generator.state
+        roots = {id(_root(p.data)) for p in self._params}
+        frame = _Frame(self._completed, NodeKeys(self._param_names), roots)
+        frame.keys.begin((x, y))
+        with self._cv:
+            self._frame = frame
+            self._breakpoints.reset_iteration()
+        run.optimizer.zero_grad()
+        with observe(self._recorder):
+            out = run.model(x)
+            with scope(LOSS_SCOPE):
+                loss = run.loss_fn(out, y)
+            loss_value = float(to_numpy(loss.data))
+            self._end_forward(frame, loss, loss_value)
+            frame.phase = "backward"
+            loss.backward()
+            self._end_backward(frame)
+        frame.phase = "update"
+        run.optimizer.step()
+        with self._cv:
+            frame.done = True
+            self._completed += 1
+            self._pending_batch = None
+            self._losses.append(loss_value)
+            self._push("iteration", frame.iteration, loss=loss_value)
+        self._emit("iteration_finished", frame.iteration, loss_value)
+        self._reached(Position(frame.iteration, "update", "phase_end"))
+
+    def _next_batch(self):
+        if self._batches is None:
+            self._batches = self._batch_stream()
+        batch = next(self._batches)
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+            raise TypeError(f"the data must yield (x, y) pairs, got {type(batch).__name__}")
+        return tuple(b if isinstance(b, Tensor) else tensor(b) for b in batch)
+
+    def _batch_stream(self):
+        data = self.training.data
+        while True:
+            empty = True
+            for batch in data:
+                empty = False
+                yield batch
+            if empty:
+                raise ValueError("the data yielded no batch (an exhausted iterator cannot start "
+                                 "a new epoch: pass a re-iterable loader)")
+
+    def _end_forward(self, frame, loss, loss_value):
+        keys, arrays = list(frame.values), list(frame.values.values())
+        stats = self.history.record(frame.iteration, "value", keys, arrays)
+        with self._cv:
+            nodes = tuple(frame.nodes)
+            if nodes != self._previous_graph:
+                old = {n.key for n in self._previous_graph or ()}
+                new = {n.key for n in nodes}
+                self._new_keys = frozenset(new - old) if self._previous_graph else frozenset()
+                self._absent_keys = frozenset(old - new)
+                self._previous_graph = nodes
+                self._push("graph", frame.iteration, nodes=nodes, new_keys=self._new_keys,
+                           absent_keys=self._absent_keys)
+            self._push("values", frame.iteration, keys=keys, stats=stats)
+            hit = self._breakpoints.check_loss(loss_value, self._losses)
+        key = frame.keys.key(loss.creator) if loss.creator is not None else None
+        self._reached(Position(frame.iteration, "forward", "phase_end", key,
+                               loss.creator.op if loss.creator else None, LOSS_SCOPE), hit)
+
+    def _end_backward(self, frame):
+        keys, arrays = list(frame.grads), list(frame.grads.values())
+        stats = self.history.record(frame.iteration, "grad", keys, arrays)
+        with self._cv:
+            self._push("grads", frame.iteration, keys=keys, stats=stats)
+            bps = self._breakpoints
+        hit = bps.check_parameter_grads([p.grad.data for p in self._params if p.grad is not None])
+        self._reached(Position(frame.iteration, "backward", "phase_end", frame.last_key), hit)
+
+    def _reached(self, pos, found=None, array=None):
+        """A stop point: stop here if a breakpoint hit (`found`), a pause or the step target
+        says so, then block until the next command."""
+        details = self._details(pos, found, array) if found is not None else {}
+        with self._cv:
+            if self._abort is not None:
+                raise _Abort(self._abort)
+            pause = self._command is not None and self._adopt(pos)
+            if found is not None:
+                hit = Hit(found[0], pos.key, pos.phase, pos.iteration, found[1], details)
+            elif pause:
+                hit = Hit("pause", pos.key, pos.phase, pos.iteration, f"paused at {_where(pos)}")
+            elif self._target is not None and self._target(pos):
+                hit = Hit(self._target_hit, pos.key, pos.phase, pos.iteration,
+                          f"{self._target_hit.replace('_', ' ')}: {_where(pos)}")
+            else:
+                return
+            self._status, self._position, self._last_hit = "paused", pos, hit
+            self._target = None
+            self._push("stopped", pos.iteration, hit=hit, position=pos)
+            state = self._state_unlocked()
+            self._cv.notify_all()
+        self._emit("stopped", hit)
+        self._emit("state_changed", state)
+        with self._cv:
+            while True:
+                self._cv.wait_for(lambda: self._command is not None or self._abort is not None)
+                if self._abort is not None:
+                    raise _Abort(self._abort)
+                if not self._adopt(pos):
+                    break
+            self._status = "running"
+            state = self._state_unlocked()
+        self._emit("state_changed", state)
+
+    def _adopt(self, pos):
+        """Take the pending command as the target relative to `pos`; True for a pause."""
+        command, self._command = self._command, None
+        if command == "pause":
+            return True
+        if command == "run":
+            self._target = None
+        else:
+            f = self._frame
+            opened = tuple(f.open_modules) if f is not None and pos is not None else ()
+            self._target = step_target(command, pos, opened, f.left_in if f else None)
+            self._target_hit = _STEP_HITS[command]
+        return False
+
+    def _details(self, pos, found, array):
+        """Statistics that explain a hit: the tensor's, and its node's inputs' for NaN blame."""
+        if array is None:
+            return {}
+        details = {"stats": stats_dict(summarize([array])[0])}
+        f = self._frame
+        inputs = f.node_inputs.get(pos.key) if found[0] == "non_finite" else None
+        if inputs:
+            rows = summarize([t.data for t in inputs])
+            details["inputs"] = [dict(key=f.keys.source(t), shape=tuple(t.shape), **stats_dict(r))
+                                 for t, r in zip(inputs, rows)]
+        return details
+
+    def _abandon(self):
+        """Forget an unfinished iteration; its batch and random state are used again."""
+        with self._cv:
+            f = self._frame
+            if f is not None and not f.done:
+                self.history.discard(f.iteration)
+                default_generator().bit_generator.state = self._generator_state
+
+    def _set_stopped(self):
+        with self._cv:
+            self._status, self._abort, self._target = "stopped", None, None
+            state = self._state_unlocked()
+            self._cv.notify_all()
+        self._emit("state_changed", state)
+
+    def _fail(self, exc):
+        message = f"{type(exc).__name__}: {exc}"
+        with self._cv:
+            f = self._frame
+            pos = self._position
+            self._error = message
+            self._last_hit = Hit("error", f.last_key if f else None, f.phase if f else None,
+                                 f.iteration if f else self._completed, message)
+            self._push("stopped", self._last_hit.iteration, hit=self._last_hit, position=pos)
+        self._set_stopped()
+        self._emit("error", message)
+        self._emit("stopped", self._last_hit)
+
+    # ---- helpers (called with the lock held unless said otherwise) ----------------------
+    def _push(self, kind, iteration, **data):
+        self._records.append(Record(kind, self._generation, iteration, data))
+
+    def _emit(self, name, *args):
+        for fn in self._listeners[name]:
+            fn(*args)
+
+    def _state_unlocked(self):
+        f = self._frame
+        return DebuggerState(
+            self._generation, self._status, f.iteration if f and not f.done else self._completed,
+            self._completed, self._position, self._last_hit,
+            self._losses[-1] if self._losses else None, tuple(f.nodes) if f else (),
+            self._new_keys, self._absent_keys, self._error)
+
+    def _capture_initial(self):
+        opt = self.training.optimizer
+        data = self.training.data
+        loader_rngs = [v for v in getattr(data, "__dict__", {}).values()
+                       if isinstance(v, np.random.Generator)]
+        return dict(weights=self.training.model.state_dict(),
+                    optimizer=copy.deepcopy(opt.state), steps=opt.step_count,
+                    rng=default_generator().bit_generator.state,
+                    loader_rngs=[(g, g.bit_generator.state) for g in loader_rngs])
+
+    def _clear_run(self):
+        self._completed = 0
+        self._losses = []
+        self._frame = None
+        self._position = None
+        self._last_hit = None
+        self._error = None
+        self._batches = None
+        self._pending_batch = None
+        self._generator_state = None
+        self._previous_graph = None
+        self._new_keys = self._absent_keys = frozenset()
+
+    def _reset_now(self):
+        run, init = self.training, self._initial
+        run.model.load_state_dict(init["weights"])
+        run.optimizer.state = copy.deepcopy(init["optimizer"])
+        run.optimizer.step_count = init["steps"]
+        run.optimizer.zero_grad()
+        default_generator().bit_generator.state = init["rng"]
+        for generator, state in init["loader_rngs"]:
+            generator.bit_generator.state = state
+        self.history.clear()
+        self._clear_run()
+
+
+def _where(pos):
+    if pos.event == "phase_end":
+        return f"end of {pos.phase} (iteration {pos.iteration})"
+    if pos.event == "layer_end":
+        layer = f"layer '{pos.scope}'" if pos.scope else "the model"
+        return f"end of {layer} forward (iteration {pos.iteration})"
+    done = f", end of layer '{pos.layer_done}' backward" if pos.layer_done is not None else ""
+    return f"{pos.key} {pos.phase}{done} (iteration {pos.iteration})"
