@@ -5,6 +5,7 @@ file raises DataError naming the file and the problem.
 """
 import csv
 import gzip
+import math
 import os
 import zipfile
 
@@ -45,7 +46,7 @@ def load_idx(path):
                         f"the file has {len(raw)}")
     dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, 4))
     dtype = np.dtype(_IDX_TYPES[raw[2]])
-    expected = int(np.prod(dims)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize
     found = len(raw) - header
     if found != expected:
         problem = "truncated" if found < expected else "has trailing bytes"

@@ -1,6 +1,7 @@
 """Dataset registry: what the app lists in its dataset menu, with parameters and defaults."""
 import inspect
 from dataclasses import dataclass
+from typing import Callable
 
 from . import files, images, regression, sequences, toy2d
 from .dataset import DataError
@@ -12,7 +13,7 @@ REQUIRED = inspect.Parameter.empty
 class DatasetInfo:
     """One registered dataset: `params` maps each parameter to its default (REQUIRED if none)."""
     name: str
-    builder: object
+    builder: Callable
     task: str
     kind: str          # "2d", "1d", "image", "sequence" or "file"
     description: str
