@@ -10,7 +10,8 @@ class DataError(ValueError):
 
 
 def infer_task(y):
-    """"classification" for non-negative integer-valued 1-D labels, else "regression"."""
+    """The task that targets `y` suggest: "classification" for non-negative integer-valued
+    1-D labels, else "regression"."""
     y = np.asarray(y)
     if y.ndim == 1 and y.size and y.dtype.kind in "iub":
         return "classification" if y.min() >= 0 else "regression"
@@ -39,7 +40,7 @@ class Dataset:
 
     Features are float32 (integer features, e.g. token ids for an Embedding, stay int64).
     Targets: int64 class indices of shape (n,) for "classification"; float32 of shape (n, k)
-    for "regression"; float32 0/1 of shape (n, 1) for "binary" (BCE losses).
+    (or more dimensions) for "regression"; float32 0/1 of shape (n, 1) for "binary" (BCE).
     """
 
     def __init__(self, X, y, task, num_classes=None, name="dataset", class_names=None):
@@ -60,7 +61,7 @@ class Dataset:
                                    (self.y.max() + 1 if len(self.y) else 0))
         else:
             y = y.astype(np.float32, copy=False)
-            self.y = y.reshape(len(y), -1) if y.ndim != 2 else y
+            self.y = y[:, None] if y.ndim == 1 else y
             if task == "binary" and not np.isin(self.y, (0.0, 1.0)).all():
                 raise DataError(f"{name}: binary targets must be 0 or 1")
             self.num_classes = None
