@@ -21,6 +21,8 @@ def test_tensor_dataset_normalises_dtypes_and_infers_task():
     assert regression.task == "regression" and regression.y.shape == (6, 1)
     tokens = TensorDataset(np.array([[1, 2], [3, 4]], np.int32), np.array([0.0, 1.0]))
     assert tokens.X.dtype == np.int64 and tokens.task == "classification"
+    grids = TensorDataset(np.zeros((4, 3)), np.zeros((4, 2, 5)), task="regression")
+    assert grids.y.shape == (4, 2, 5) and grids.y.dtype == np.float32
 
 
 def test_dataset_rejects_inconsistent_arrays():
@@ -136,3 +138,10 @@ def test_get_dataset_loads_a_file(tmp_path):
     np.savez(path, x=np.ones((3, 2)), y=np.array([0.5, 1.5, 2.0]))
     ds = data.get_dataset("npz", path=str(path))
     assert ds.task == "regression" and len(ds) == 3
+
+
+@pytest.mark.gpu
+def test_loader_puts_batches_on_the_gpu():
+    x, y = next(iter(DataLoader(data.xor(n=8), batch_size=4, device="cuda")))
+    assert x.device == y.device == "cuda"
+    np.testing.assert_array_equal(x.numpy(), data.xor(n=8).X[:4])
