@@ -6,9 +6,12 @@ recording every node's output and gradient for the debugger.
 """
 import argparse
 import os
-import statistics
 import sys
 import time
+
+if __name__ == "__main__" and "--threads" in sys.argv:  # must precede numpy's BLAS start-up
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = sys.argv[sys.argv.index("--threads") + 1]
 
 import numpy as np
 
@@ -23,16 +26,20 @@ except ImportError:
     torch = None
 
 
-def per_call(fn, repeat, rounds=7):
-    """Median over `rounds` of the mean time of `repeat` calls, in seconds."""
-    fn()
-    times = []
+def per_call(fns, repeat, rounds=9):
+    """Seconds per call of each of `fns`: the best over `rounds` of the mean of `repeat`
+    calls. Rounds alternate between the functions, and the best round is the one least
+    disturbed by other processes on a shared machine."""
+    for fn in fns:
+        fn()
+    best = [float("inf")] * len(fns)
     for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(repeat):
-            fn()
-        times.append((time.perf_counter() - start) / repeat)
-    return statistics.median(times)
+        for k, fn in enumerate(fns):
+            start = time.perf_counter()
+            for _ in range(repeat):
+                fn()
+            best[k] = min(best[k], (time.perf_counter() - start) / repeat)
+    return best
 
 
 # ---- models (the same layer lists in both libraries) ---------------------------------------
@@ -139,7 +146,7 @@ def mnist_blas_floor(repeat, batch=128, sizes=(784, 256, 256, 10)):
             gy.T @ x
             if need_gx:
                 gy @ w
-    seconds = per_call(products, repeat)
+    (seconds,) = per_call([products], repeat)
     return seconds, flops / seconds / 1e9
 
 
@@ -150,7 +157,10 @@ def fmt(seconds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: theirs)")
     args = parser.parse_args()
+    if args.threads and torch:
+        torch.set_num_threads(args.threads)
     scale = 0.2 if args.quick else 1.0
     repeats = {0: 400, 1: 40, 2: 100}
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}"
@@ -160,9 +170,10 @@ def main():
     results = {}
     for i, (name, build, shape, classes) in enumerate(CASES):
         repeat = max(int(repeats[i] * scale), 5)
-        ours = per_call(engine_step(build, shape, classes), repeat)
-        rec = per_call(recorded(engine_step(build, shape, classes)), repeat)
-        theirs = per_call(torch_step(build, shape, classes), repeat) if torch else None
+        fns = [engine_step(build, shape, classes), recorded(engine_step(build, shape, classes))]
+        if torch:
+            fns.append(torch_step(build, shape, classes))
+        ours, rec, theirs = (per_call(fns, repeat) + [None])[:3]
         results[name] = ours
         ratio = f"{ours / theirs:14.2f}" if theirs else f"{'-':>14s}"
         print(f"{name:44s} {fmt(ours):>12s} {fmt(rec):>12s} {rec / ours:9.2f} "

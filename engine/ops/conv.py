@@ -71,7 +71,10 @@ class Conv2d(Function):
         (sh, sw), (ph, pw) = _pair(self.attrs.get("stride", 1)), _pair(self.attrs.get("padding", 0))
         g2 = gy.transpose(0, 2, 3, 1).reshape(-1, o)
         gw = (g2.T @ col).reshape(w.shape)
-        gx = col2im(g2 @ w.reshape(o, -1), xshape, kh, kw, sh, sw, ph, pw, oh, ow)
+        inputs = getattr(self, "inputs", None)  # skip gx for inputs without grad (the data)
+        gx = None
+        if inputs is None or inputs[0].requires_grad:
+            gx = col2im(g2 @ w.reshape(o, -1), xshape, kh, kw, sh, sw, ph, pw, oh, ow)
         if has_bias:
             return gx, gw, g2.sum(axis=0)
         return gx, gw

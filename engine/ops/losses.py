@@ -46,7 +46,10 @@ class CrossEntropy(Function):
             if target.size and (target.min() < 0 or target.max() >= logits.shape[1]):
                 raise IndexError(f"target {int(target.max())} is out of range for "
                                  f"{logits.shape[1]} classes")
-            loss = -xp.take_along_axis(logp, xp.expand_dims(target, 1), axis=1)[:, 0]
+            if logp.ndim == 2:  # plain indexing: take_along_axis costs ~10x more per call
+                loss = -logp[xp.arange(target.shape[0]), target]
+            else:
+                loss = -xp.take_along_axis(logp, xp.expand_dims(target, 1), axis=1)[:, 0]
         self.saved = (logp, target, loss.shape)
         return _reduce(loss, reduction)
 
@@ -61,6 +64,8 @@ class CrossEntropy(Function):
         grad = xp.exp(logp)
         if target.dtype.kind == "f":
             grad = grad * target.sum(axis=1, keepdims=True) - target
+        elif grad.ndim == 2:
+            grad[xp.arange(target.shape[0]), target] -= 1
         else:
             onehot_rows = xp.expand_dims(target, 1)
             xp.put_along_axis(grad, onehot_rows,

@@ -54,7 +54,8 @@ class Linear(Function):
 
     def backward(self, gy):
         x, w, has_bias = self.saved
-        gx = gy @ w
+        inputs = getattr(self, "inputs", None)  # skip gx for inputs without grad (the data)
+        gx = gy @ w if inputs is None or inputs[0].requires_grad else None
         if x.ndim == 2:
             gw = gy.T @ x
         else:
