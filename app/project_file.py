@@ -1,0 +1,286 @@
+"""The project file: one schema-versioned JSON document, plus optional weights in a sibling
+`.npz` (state_dict arrays). Files are written atomically (a temporary file in the same
+directory, fsync, os.replace). Loading validates everything and executes nothing: no pickle,
+no eval; any problem raises ProjectError naming the file and the problem.
+
+    {"schema": 1, "name": ..., "description": ...,
+     "dataset": {"name": "spirals", "params": {...}, "test_fraction": 0.2},
+     "network": {"layers": [{"type": "Linear", "params": {"out_features": 8}}, ...]},
+     "train": {"loss": ..., "optimizer": ..., "lr": ..., ...},
+     "breakpoints": [{"target": "1", "phase": "both", "non_finite": true, ...}]}
+"""
+import dataclasses
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .project_validation import check_values
+from .specs import (SCHEMA_VERSION, BreakpointSpec, DatasetSpec, LayerSpec, NetworkSpec, Project,
+                    TrainConfig)
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 8  # the deepest the format goes is 5 (layers -> layer -> params -> value)
+MAX_LISTED_PROBLEMS = 8
+
+
+class ProjectError(Exception):
+    """A project or weights file cannot be used; the message names the file and why."""
+
+    def __init__(self, path, problem):
+        self.path, self.problem = str(path), problem
+        super().__init__(f"{path}: {problem}")
+
+
+# ---- writing -----------------------------------------------------------------------------
+def write_atomic(path, write):
+    """Create or replace `path` so that it holds either its old content or all of the new:
+    `write(file)` fills a temporary file in the same directory, which is fsynced and renamed."""
+    path = Path(path)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory):
+    """Make the rename itself durable (POSIX; a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def project_to_dict(project):
+    doc = dataclasses.asdict(project)
+    doc["train"]["betas"] = list(doc["train"]["betas"])
+    return {"schema": doc.pop("schema"), **doc}
+
+
+def dumps(project):
+    """The project as JSON text (refuses a project whose values are invalid)."""
+    problems = [i.message for i in check_values(project)]
+    if problems:
+        raise ProjectError(project.name, "cannot save: " + "; ".join(problems))
+    return json.dumps(project_to_dict(project), indent=2, ensure_ascii=False,
+                      allow_nan=False) + "\n"
+
+
+def weights_path(path):
+    """Where the weights of the project file `path` are kept: same name, `.npz`."""
+    return Path(path).with_suffix(".npz")
+
+
+def save_project(path, project, state=None):
+    """Write `project` to `path` and `state` (name -> array, e.g. model.state_dict()) to
+    the sibling .npz; without `state`, a stale .npz from an earlier save is removed."""
+    text = dumps(project).encode("utf-8")
+    weights = weights_path(path)
+    if state is not None:
+        arrays = {name: np.asarray(value) for name, value in state.items()}
+        write_atomic(weights, lambda file: np.savez(file, **arrays))
+    else:
+        weights.unlink(missing_ok=True)
+    write_atomic(path, lambda file: file.write(text))
+
+
+# ---- reading -----------------------------------------------------------------------------
+def load_project(path):
+    """The Project in `path`; ProjectError if it is unreadable, malformed or invalid."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ProjectError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ProjectError(path, f"larger than {MAX_FILE_BYTES // 2 ** 20} MiB: not a project file")
+    return loads(data, path)
+
+
+def loads(data, source="<project>"):
+    """Parse and validate a project document given as bytes or text."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ProjectError(source, f"not valid UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                                       f"at offset {exc.start})") from None
+    try:
+        doc = json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise ProjectError(source, "not a project file: JSON nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise ProjectError(source, f"not valid JSON: {exc.msg} (line {exc.lineno}, "
+                                   f"column {exc.colno})") from None
+    except ValueError as exc:
+        raise ProjectError(source, f"not valid JSON: {exc}") from None
+    return project_from_dict(doc, source)
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _unique_keys(pairs):
+    keys = [k for k, _ in pairs]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate key {duplicates[0]!r}")
+    return dict(pairs)
+
+
+def _depth(value):
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def project_from_dict(doc, source="<project>"):
+    """Project from a parsed document: structure first, then every value (check_values)."""
+    if not isinstance(doc, dict):
+        raise ProjectError(source, f"not a project file: the document is a JSON "
+                                   f"{type(doc).__name__}, not an object")
+    if _depth(doc) > MAX_DEPTH:
+        raise ProjectError(source, f"not a project file: nested deeper than {MAX_DEPTH} levels")
+    schema = doc.get("schema")
+    if schema != SCHEMA_VERSION or isinstance(schema, bool):
+        found = "no schema version" if schema is None else f"schema version {schema!r}"
+        raise ProjectError(source, f"{found}; this version of Stepgraph reads schema "
+                                   f"{SCHEMA_VERSION}")
+    reader = _Reader()
+    project = reader.project(doc)
+    problems = reader.problems + [issue.message for issue in check_values(project)]
+    if problems:
+        listed = problems[:MAX_LISTED_PROBLEMS]
+        more = len(problems) - len(listed)
+        raise ProjectError(source, "; ".join(listed) + (f" (and {more} more)" if more else ""))
+    return project
+
+
+class _Reader:
+    """Turns the JSON structure into specs, collecting structural problems (unknown or
+    missing keys, wrong container types); values are checked afterwards by check_values."""
+
+    def __init__(self):
+        self.problems = []
+
+    def project(self, doc):
+        fields = self.fields(doc, "the document", Project, required=("schema", "network"))
+        return Project(
+            name=fields.get("name", "untitled"), description=fields.get("description", ""),
+            network=self.network(fields.get("network", {})),
+            dataset=self.dataclass(fields.get("dataset", {}), "dataset", DatasetSpec),
+            train=self.train(fields.get("train", {})),
+            breakpoints=[self.dataclass(bp, f"breakpoints[{i}]", BreakpointSpec)
+                         for i, bp in enumerate(self.list(fields.get("breakpoints", []),
+                                                          "breakpoints"))],
+            schema=fields["schema"])
+
+    def network(self, doc):
+        fields = self.fields(doc, "network", NetworkSpec, required=("layers",))
+        layers = self.list(fields.get("layers", []), "network.layers")
+        return NetworkSpec([self.dataclass(layer, f"network.layers[{i}]", LayerSpec,
+                                           required=("type",))
+                            for i, layer in enumerate(layers)])
+
+    def train(self, doc):
+        config = self.dataclass(doc, "train", TrainConfig)
+        if isinstance(config.betas, list):
+            config.betas = tuple(config.betas)
+        return config
+
+    def dataclass(self, doc, where, cls, required=()):
+        fields = self.fields(doc, where, cls, required)
+        if "params" in fields and not isinstance(fields["params"], dict):
+            self.problems.append(f"{where}.params must be an object")
+            fields["params"] = {}
+        for name in required:  # a missing one is already reported; fill it to go on
+            fields.setdefault(name, "")
+        return cls(**fields)
+
+    def fields(self, doc, where, cls, required=()):
+        if not isinstance(doc, dict):
+            self.problems.append(f"{where} must be an object, got {type(doc).__name__}")
+            return {}
+        known = [f.name for f in dataclasses.fields(cls)]
+        for key in doc:
+            if key not in known:
+                self.problems.append(f"{where}: unknown key {key!r} (expected: {', '.join(known)})")
+        for key in required:
+            if key not in doc:
+                self.problems.append(f"{where}: missing key {key!r}")
+        return {k: v for k, v in doc.items() if k in known}
+
+    def list(self, value, where):
+        if not isinstance(value, list):
+            self.problems.append(f"{where} must be a list, got {type(value).__name__}")
+            return []
+        return value
+
+
+
+# ---- weights -----------------------------------------------------------------------------
+def load_weights(path, model):
+    """Copy the arrays of the .npz at `path` into `model`, after checking that they are
+    exactly the network's state_dict names and shapes; ProjectError otherwise."""
+    path = Path(path)
+    expected = model.state_dict()
+    budget = 2 * sum(np.asarray(a).nbytes for a in expected.values()) + 2 ** 20
+    try:
+        with zipfile.ZipFile(path) as archive:
+            stored = sum(info.file_size for info in archive.infolist())
+        if stored > budget:
+            raise ProjectError(path, f"holds {stored:,} bytes, far more than this network's "
+                                     "weights: it belongs to another network")
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except ProjectError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise ProjectError(path, f"not a readable .npz weights file ({exc})") from None
+    problems = _weight_mismatches(arrays, expected, model)
+    if problems:
+        listed = "; ".join(problems[:MAX_LISTED_PROBLEMS])
+        raise ProjectError(path, f"the weights do not match the network: {listed}")
+    model.load_state_dict(arrays)
+
+
+def _weight_mismatches(arrays, expected, model):
+    def owner(name):
+        index = name.split(".")[0]
+        if index.isdigit() and int(index) < len(model):
+            return f"layer {index} ({type(model[int(index)]).__name__})"
+        return "the network"
+
+    problems = [f"{owner(name)} has no weight '{name}'" for name in arrays if name not in expected]
+    problems += [f"'{name}' is missing" for name in expected if name not in arrays]
+    for name, array in arrays.items():
+        if name not in expected:
+            continue
+        want = np.asarray(expected[name])
+        if array.dtype.kind not in "biuf":
+            problems.append(f"'{name}' holds {array.dtype} values, not numbers")
+        elif array.shape != want.shape:
+            problems.append(f"'{name}' has shape {array.shape}, {owner(name)} needs {want.shape}")
+    return problems
