@@ -32,8 +32,9 @@ def mlp_run(sizes=(2, 8, 8, 2), batch=16, lr=0.1, momentum=0.0, seed=0, loss_mod
                        loader)
 
 
-def plain_training(run, iterations):
-    """The losses of `iterations` steps of the plain loop (the debugger's reference)."""
+def plain_training(run, iterations, after_each=None):
+    """The losses of `iterations` steps of the plain loop (the debugger's reference);
+    `after_each()` runs after every step."""
     losses, done = [], 0
     while done < iterations:
         for x, y in run.data:
@@ -47,6 +48,8 @@ def plain_training(run, iterations):
             run.optimizer.step()
             losses.append(float(loss.data))
             done += 1
+            if after_each is not None:
+                after_each()
     return losses
 
 
