@@ -176,6 +176,9 @@ class Tensor:
         return _ew.Pow.apply(self._other(o), self)
 
     def _compare(self, o, name):
+        if _state.dispatch is not None:  # a static graph is being built or traced
+            from .static.symbolic import compare
+            return compare(self, o, name)
         o = o.data if isinstance(o, Tensor) else o
         return Tensor._make(getattr(self.data, name)(o), False, None)
 
