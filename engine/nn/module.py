@@ -66,17 +66,19 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        paths = getattr(_state, "module_paths", None)
-        if paths is None or id(self) not in paths:
+        st = _state  # one global lookup: this runs for every layer of every step
+        paths = getattr(st, "module_paths", None)
+        path = paths.get(id(self)) if paths is not None else None
+        if path is None:
             return self._call_as_root(args, kwargs)
-        previous = _state.scope
-        _state.scope = path = paths[id(self)]
+        previous = st.scope
+        st.scope = path
         try:
-            if not _state.observers:
-                return self.forward(*args, **kwargs)
-            return self._observed_forward(path, args, kwargs)
+            if st.observers:
+                return self._observed_forward(path, args, kwargs)
+            return self.forward(*args, **kwargs)
         finally:
-            _state.scope = previous
+            st.scope = previous
 
     def _observed_forward(self, path, args, kwargs):
         for obs in _state.observers:

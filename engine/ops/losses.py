@@ -1,4 +1,6 @@
 """Fused, numerically stable losses, each with reduction "mean", "sum" or "none"."""
+import math
+
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -8,7 +10,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _reduce(loss, reduction):
     if reduction == "mean":
-        return loss.mean()
+        return loss.sum() / loss.size  # what mean() computes, without its Python wrapper
     if reduction == "sum":
         return loss.sum()
     return loss
@@ -34,8 +36,8 @@ class CrossEntropy(Function):
 
     def forward(self, logits, target, reduction="mean"):
         xp = get_array_module(logits)
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        logp = logits - logits.max(axis=1, keepdims=True)
+        logp -= xp.log(xp.exp(logp).sum(axis=1, keepdims=True))
         if target.dtype.kind == "f":
             if target.shape != logits.shape:
                 raise ValueError("shape")
@@ -60,7 +62,7 @@ class CrossEntropy(Function):
     def backward(self, gy):
         logp, target, shape = self.saved
         xp = get_array_module(logp)
-        g = _reduce_grad(gy, shape, self.attrs["reduction"], logp.dtype)
+        reduction = self.attrs["reduction"]
         grad = xp.exp(logp)
         if target.dtype.kind == "f":
             grad = grad * target.sum(axis=1, keepdims=True) - target
@@ -70,7 +72,10 @@ class CrossEntropy(Function):
             onehot_rows = xp.expand_dims(target, 1)
             xp.put_along_axis(grad, onehot_rows,
                               xp.take_along_axis(grad, onehot_rows, axis=1) - 1, axis=1)
-        return grad * xp.expand_dims(g, 1), None
+        if reduction == "none":
+            return grad * xp.expand_dims(gy, 1), None
+        grad *= gy / math.prod(shape) if reduction == "mean" else gy  # a scalar: no broadcast
+        return grad, None
 
 
 class MSE(Function):
