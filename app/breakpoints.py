@@ -106,13 +106,14 @@ def has_non_finite(array):
         return False
     xp = get_array_module(array)
     f = array.ravel()
-    if bool(xp.isfinite(xp.dot(f, f))):
-        return False
+    with np.errstate(all="ignore"):
+        if bool(xp.isfinite(xp.dot(f, f))):
+            return False
     return not bool(xp.isfinite(f).all())  # the dot may overflow on large finite values
 
 
 def l2_norm(array):
-    f = array.ravel()
+    f = array.ravel().astype(np.float64)
     return float(get_array_module(array).sqrt(f.dot(f)))
 
 

@@ -28,6 +28,12 @@ class NotKept(KeyError):
 def summarize(arrays):
     """Statistics of each array as a float64 (len(arrays), 7) host array (columns STAT_NAMES)."""
     out = np.full((len(arrays), len(STAT_NAMES)), np.nan)
+    with np.errstate(all="ignore"):  # non-finite values give non-finite statistics
+        _summarize_into(out, arrays)
+    return out
+
+
+def _summarize_into(out, arrays):
     small = []
     for i, a in enumerate(arrays):
         if a.size == 0:
@@ -38,7 +44,6 @@ def summarize(arrays):
             out[i] = _summarize_one(a)
     if small:
         out[small] = _summarize_concatenated([arrays[i] for i in small])
-    return out
 
 
 def _summarize_concatenated(arrays):

@@ -96,6 +96,7 @@ def test_loss_above_the_maximum_of_the_last_k_iterations(debugger):
     assert s.position.event == "phase_end" and s.completed == 3
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_first_non_finite_log_of_a_non_positive_value(debugger):
     class Log(nn.Module):
         def forward(self, x):
@@ -134,6 +135,7 @@ class FirstNonFinite(sg.Observer):
         self._see("backward", self.keys[node.id], grad.data)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_first_non_finite_of_an_exploding_learning_rate(debugger):
     reference, ref = mlp_run(sizes=(2, 32, 32, 2), lr=1e3), FirstNonFinite()
     with sg.observe(ref):
