@@ -1,0 +1,94 @@
+"""History: statistics equal numpy's, full tensors within the memory budget, queries."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from app.debugger import Debugger
+from app.history import STAT_NAMES, History, NotKept, summarize
+
+from .debugger_setup import command, mlp_run
+
+
+def numpy_stats(a):
+    f = a.astype(np.float64).ravel()
+    finite = np.isfinite(f)
+    return [f.mean(), f.std(), f.min(), f.max(), np.sqrt((f * f).sum()), (f == 0).mean(),
+            f.size - finite.sum()]
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (32, 16), (128, 256), (4, 3, 8, 8)])
+def test_statistics_match_numpy_on_both_paths(shape):
+    rng = np.random.default_rng(0)
+    arrays = [np.maximum(rng.standard_normal(shape), 0).astype(np.float32),
+              (rng.standard_normal(shape) * 0.01 + 100).astype(np.float32),
+              rng.integers(-3, 3, shape)]
+    got = summarize(arrays)
+    for a, row in zip(arrays, got):
+        np.testing.assert_allclose(row, numpy_stats(a), rtol=2e-4, atol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(np.float32, hnp.array_shapes(max_dims=3, max_side=70),
+                  elements=st.floats(-1e3, 1e3, width=32)))
+def test_statistics_of_arbitrary_arrays(a):
+    (row,) = summarize([a])
+    np.testing.assert_allclose(row, numpy_stats(a), rtol=1e-3, atol=1e-3)
+
+
+def test_non_finite_values_are_counted():
+    a = np.array([[1.0, np.nan], [np.inf, 0.0]], dtype=np.float32)
+    big = np.zeros(10_000, dtype=np.float32)
+    big[[3, 7]] = [np.inf, -np.inf]
+    rows = summarize([a, big, np.zeros(0, np.float32)])
+    assert rows[0, STAT_NAMES.index("nonfinite")] == 2 and rows[0, 5] == 0.25
+    assert rows[1, STAT_NAMES.index("nonfinite")] == 2
+    assert np.isnan(rows[2]).all()
+
+
+def test_queries_over_iterations():
+    h = History()
+    for i in range(4):
+        h.record(i, "value", ["a", "b"], [np.full(3, i, np.float32), np.ones(2, np.float32)])
+        h.record(i, "grad", ["a"], [np.full(3, -i, np.float32)])
+    assert h.iterations() == [0, 1, 2, 3] and h.keys() == ["a", "b"]
+    s = h.stats("a")
+    np.testing.assert_array_equal(s["iteration"], [0, 1, 2, 3])
+    np.testing.assert_array_equal(s["mean"], [0, 1, 2, 3])
+    assert h.stats_at("a", 2, "grad")["min"] == -2
+    np.testing.assert_array_equal(h.tensor("a", 3, "grad"), [-3, -3, -3])
+    h.discard(3)
+    assert h.iterations() == [0, 1, 2] and len(h.stats("a")["mean"]) == 3
+    with pytest.raises(NotKept, match="no grad of node 'a' was recorded at iteration 3"):
+        h.tensor("a", 3, "grad")
+    with pytest.raises(KeyError):
+        h.stats_at("a", 3)
+
+
+def test_memory_budget_holds_oldest_dropped_first():
+    budget = 10 * 4096 + 100
+    h = History(memory_budget=budget)
+    for i in range(200):
+        h.record(i, "value", [f"n{j}" for j in range(3)], [np.full(1024, i, np.float32)] * 3)
+        assert h.bytes_kept <= budget
+    kept = [i for i in range(200) if h.is_kept("n0", i)]
+    assert kept == list(range(kept[0], 200)) and 190 < kept[0] < 199
+    with pytest.raises(NotKept, match="memory budget of 41060 bytes"):
+        h.tensor("n0", 0)
+    assert len(h.stats("n0")["mean"]) == 200  # statistics are kept for the whole run
+
+
+def test_debugger_records_every_node_within_the_budget():
+    history = History(memory_budget=64 * 1024)
+    d = Debugger(mlp_run(sizes=(2, 32, 32, 2), batch=32), history=history)
+    for _ in range(40):
+        command(d, "step_iteration")
+        assert history.bytes_kept <= history.memory_budget
+    d.close()
+    assert history.iterations() == list(range(40))
+    assert set(history.keys("grad")) == set(history.keys("value")) == {n.key for n in d.state().graph}
+    assert history.is_kept("1/relu#0", 39) and not history.is_kept("1/relu#0", 0)
+    np.testing.assert_array_equal(history.tensor("1/relu#0", 39), d.value("1/relu#0"))
+    np.testing.assert_array_equal(history.tensor("1/relu#0", 39, "grad"), d.grad("1/relu#0"))
+    zero = history.stats("1/relu#0")["zero_fraction"]
+    assert len(zero) == 40 and ((zero > 0) & (zero < 1)).all()
