@@ -33,8 +33,9 @@ def fusion(graph):
             chain = [n]
             while chain[0].id in prev_of:
                 chain.insert(0, prev_of[chain[0].id])
-            n = swap[n.id] = _fuse(g, chain, swap)
-            replaced[chain[-1].id] = n.id
+            fused = swap[n.id] = _fuse(g, chain, swap)
+            replaced[n.id] = fused.id
+            n = fused
         nodes.append(n)
     return g.derive(nodes, {replaced.get(r, r) for r in roots}, replaced)
 
