@@ -106,3 +106,9 @@ def test_small_cnn_end_to_end():
     theirs = tnn.Sequential(tnn.Conv2d(1, 4, 3, padding=1), tnn.BatchNorm2d(4), tnn.ReLU(),
                             tnn.MaxPool2d(2), tnn.Flatten(), tnn.Dropout(0.0), tnn.Linear(64, 10))
     compare_with_torch(ours, theirs, [randn(3, 1, 8, 8)])
+
+
+def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum():
+    x = np.random.default_rng(0).integers(0, 2, (2, 2, 6, 6)).astype(np.float32)
+    compare_with_torch(nn.MaxPool2d(2), tnn.MaxPool2d(2), [x])
+    compare_with_torch(nn.MaxPool2d(3, 2, 1), tnn.MaxPool2d(3, 2, 1), [x])
