@@ -151,8 +151,10 @@ def _depth(value):
     while stack:
         item, depth = stack.pop()
         deepest = max(deepest, depth)
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        stack.extend((child, depth + 1) for child in children)
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
     return deepest
 
 

@@ -77,18 +77,19 @@ def validate(project):
     if not any(i.section == "dataset" for i in issues):
         try:
             data = describe(load_dataset(project.dataset))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OSError) as exc:
             issues.append(Issue("dataset", f"dataset {project.dataset.name!r}: {exc}"))
-    if data is None:
-        return Report(issues, [RowShape(i, layer.type) for i, layer in enumerate(layers)])
-    rows = infer_shapes(layers, data.input_shape, data.integer_input, data.vocab_size)
-    bad_values = {i.row for i in issues if i.section == "network"}
-    issues += [Issue("network", row.error, row=row.index) for row in rows
-               if row.error and row.index not in bad_values]
-    issues += _warnings(project, data, rows)
-    if layers and all(row.status == "ok" for row in rows):
-        issues += _check_loss(project, data, rows)
-    elif not layers:
+    if data is None:  # nothing to infer shapes from
+        rows = [RowShape(i, layer.type) for i, layer in enumerate(layers)]
+    else:
+        rows = infer_shapes(layers, data.input_shape, data.integer_input, data.vocab_size)
+        bad_values = {i.row for i in issues if i.section == "network"}
+        issues += [Issue("network", row.error, row=row.index) for row in rows
+                   if row.error and row.index not in bad_values]
+        issues += _warnings(project, data, rows)
+        if layers and all(row.status == "ok" for row in rows):
+            issues += _check_loss(project, data, rows)
+    if not layers:
         issues.append(Issue("network", "the network has no layers"))
     issues += _check_targets(project.breakpoints, len(layers))
     if project.train.device == "cuda" and not cuda_available():
@@ -192,12 +193,14 @@ def _breakpoint_errors(bp):
 def _check_targets(breakpoints, n_layers):
     issues = []
     for index, bp in enumerate(breakpoints):
-        match = isinstance(bp.target, str) and NODE_KEY.match(bp.target)
-        scope = match and match.group("scope")
-        if scope and int(scope.split(".")[0]) >= n_layers:
+        match = NODE_KEY.match(bp.target) if isinstance(bp.target, str) else None
+        if match is None or not match.group("scope"):
+            continue
+        layer = int(match.group("scope").split(".")[0])
+        if layer >= n_layers:
             issues.append(Issue("breakpoints", f"breakpoint {index}: target {bp.target!r} names "
-                                               f"layer {scope.split('.')[0]}, but the network has "
-                                               f"{n_layers} layers", row=index, field="target"))
+                                               f"layer {layer}, but the network has {n_layers} "
+                                               "layers", row=index, field="target"))
     return issues
 
 

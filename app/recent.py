@@ -55,8 +55,9 @@ class RecentFiles:
     def paths(self):
         """Recent files that still exist, most recent first."""
         stored = self._state.read().get("recent", [])
-        return [p for p in stored if isinstance(p, str) and Path(p).is_file()] \
-            if isinstance(stored, list) else []
+        if not isinstance(stored, list):
+            return []
+        return [p for p in stored if isinstance(p, str) and Path(p).is_file()]
 
     def add(self, path):
         path = str(Path(path).resolve())

@@ -72,8 +72,10 @@ def infer_shapes(layers, input_shape, integer_input=False, vocab_size=None):
 
 
 def _fit_row(layer, shape, integer, vocab_size):
-    if layer.type not in LAYER_TYPES:
+    if not isinstance(layer.type, str) or layer.type not in LAYER_TYPES:
         raise FitError(f"unknown layer type (expected one of {', '.join(LAYER_TYPES)})")
+    if not isinstance(layer.params, dict):
+        raise FitError("params must be an object")
     errors = layer.param_errors()
     if errors:
         raise FitError("; ".join(message for _, message in errors))

@@ -111,3 +111,22 @@ def test_a_project_with_errors_raises_build_error_listing_them():
         build(bad)
     assert [i.field for i in info.value.issues] == ["lr", None]
     assert "layer 0 (Linear): outputs (N, 3), but CrossEntropyLoss on 'moons' needs (N, 2)" in str(info.value)
+
+
+def test_cuda_without_a_device_is_a_training_issue():
+    if sg.cuda_available():
+        pytest.skip("a CUDA device is present")
+    with pytest.raises(BuildError) as info:
+        build(project(MLP, ("moons", {"n": 60}), device="cuda"))
+    assert [(i.section, i.field) for i in info.value.issues] == [("train", "device")]
+
+
+@pytest.mark.gpu
+def test_cuda_build_puts_weights_and_batches_on_the_gpu():
+    run = build(project(CNN, ("shapes", {"n": 40, "size": 8}), device="cuda"))
+    assert {p.device for p in run.model.parameters()} == {"cuda"}
+    x, y = next(iter(run.loader))
+    loss = run.loss_fn(run.model(x), y)
+    loss.backward()
+    run.optimizer.step()
+    assert x.device == "cuda" and np.isfinite(loss.item())

@@ -3,12 +3,13 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from app.builder import build
 from app.project_file import (ProjectError, dumps, load_project, load_weights, loads,
                               save_project, weights_path, write_atomic)
-from app.specs import (BreakpointSpec, DatasetSpec, LayerSpec as L, NetworkSpec, Project,
-                       TrainConfig)
+from app.specs import (LAYER_TYPES, BreakpointSpec, DatasetSpec, LayerSpec as L, NetworkSpec,
+                       Project, TrainConfig)
 
 
 def sample_project():
@@ -190,3 +191,45 @@ def test_a_shape_mismatch_does_not_stop_loading():
     doc = document(network={"layers": [{"type": "Linear", "params": {"out_features": 3}}]})
     project = loads(json.dumps(doc))
     assert project.network.layers[0].params == {"out_features": 3}
+
+
+def _param_values(definition):
+    if definition.kind == "bool":
+        return st.booleans()
+    if definition.kind == "choice":
+        return st.sampled_from(definition.choices)
+    if definition.kind == "int":
+        values = st.integers(int(definition.minimum), int(definition.maximum))
+    else:
+        values = st.floats(definition.minimum, definition.maximum)
+    return st.one_of(st.none(), values) if definition.optional else values
+
+
+def _layer(type_name):
+    optional = {d.name: _param_values(d) for d in LAYER_TYPES[type_name]}
+    return st.fixed_dictionaries({}, optional=optional).map(lambda p: L(type_name, p))
+
+
+_UNIT = st.floats(0, 0.99)
+PROJECTS = st.builds(
+    Project, name=st.text(max_size=20), description=st.text(max_size=40),
+    network=st.builds(NetworkSpec, st.lists(st.sampled_from(sorted(LAYER_TYPES)).flatmap(_layer),
+                                            max_size=6)),
+    dataset=st.builds(DatasetSpec, st.just("spirals"),
+                      st.fixed_dictionaries({}, optional={"n": st.integers(2, 500),
+                                                          "noise": st.floats(0, 1)}),
+                      st.floats(0, 0.9)),
+    train=st.builds(TrainConfig, lr=st.floats(1e-6, 10), momentum=_UNIT,
+                    betas=st.tuples(_UNIT, _UNIT), batch_size=st.integers(1, 512),
+                    seed=st.integers(0, 2 ** 32 - 1)),
+    breakpoints=st.lists(st.builds(BreakpointSpec, st.sampled_from(["", "0", "1/relu#2"]),
+                                   st.sampled_from(["forward", "backward", "both"]),
+                                   grad_norm_above=st.one_of(st.none(), st.floats(0, 1e6)),
+                                   loss_up=st.one_of(st.none(), st.integers(1, 10))),
+                         max_size=3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(PROJECTS)
+def test_any_valid_project_survives_a_round_trip(project):
+    assert loads(dumps(project)) == project

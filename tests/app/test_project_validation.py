@@ -164,3 +164,19 @@ def test_empty_network_and_schema():
     report = validate(p)
     assert messages(report.issues) == [
         "schema 2 is not supported (this version reads schema 1)", "the network has no layers"]
+
+
+def test_malformed_rows_are_reported_not_raised():
+    net = NetworkSpec([L(["Linear"]), L("Linear", [8])])
+    report = validate(project(net))
+    assert [(i.row, i.field) for i in report.errors] == [(0, "type"), (1, "params")]
+    assert [row.status for row in report.rows] == ["error", "not inferred"]
+
+
+def test_a_missing_data_file_is_a_dataset_issue(tmp_path):
+    p = project()
+    p.dataset = DatasetSpec("csv", {"path": str(tmp_path / "absent.csv")})
+    report = validate(p)
+    assert [i.section for i in report.errors] == ["dataset"]
+    assert "absent.csv" in report.errors[0].message
+    assert [row.status for row in report.rows] == ["not inferred"] * 3
