@@ -65,14 +65,15 @@ class _BatchNorm(Module):
         return xhat * self.weight.reshape(shape) + self.bias.reshape(shape)
 
     def _update_running_stats(self, mean, var, count):
-        """In place, so views of the buffers (the debugger's) see the new values."""
-        m = self.momentum
+        """In place, so views of the buffers (the debugger's) see the new values;
+        momentum=None gives the cumulative average, as in PyTorch."""
+        self.num_batches_tracked[...] += 1
+        m = self.momentum if self.momentum is not None else 1 / int(self.num_batches_tracked)
         running_mean, running_var = self.running_mean, self.running_var
         running_mean *= 1 - m
         running_mean += m * mean.reshape(-1)
         running_var *= 1 - m
         running_var += (m * count / (count - 1)) * var.reshape(-1)
-        self.num_batches_tracked[...] += 1
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
@@ -113,7 +114,7 @@ class LayerNorm(Module):
 
     def forward(self, x):
         k = len(self.normalized_shape)
-        if x.shape[x.ndim - k:] != self.normalized_shape or x.ndim < k:
+        if x.ndim < k or x.shape[x.ndim - k:] != self.normalized_shape:
             raise ShapeError(f"{_where('LayerNorm')}: expected input (..., "
                              f"{', '.join(map(str, self.normalized_shape))}), got {x.shape}")
         axes = tuple(range(x.ndim - k, x.ndim))

@@ -29,9 +29,10 @@ def randomise(theirs):
         theirs.running_var.copy_(torch.rand(theirs.running_var.shape) + 0.5)
 
 
+@pytest.mark.parametrize("momentum", [0.1, 0.3, None])
 @pytest.mark.parametrize("ours_cls,theirs_cls,shape", CASES)
-def test_train_mode_matches_torch_over_steps(ours_cls, theirs_cls, shape):
-    ours, theirs = ours_cls(3), theirs_cls(3)
+def test_train_mode_matches_torch_over_steps(ours_cls, theirs_cls, shape, momentum):
+    ours, theirs = ours_cls(3, momentum=momentum), theirs_cls(3, momentum=momentum)
     randomise(theirs)
     compare_with_torch(ours, theirs, [batch(shape, 0)])  # loads theirs, checks gradients
     for step in range(1, 4):  # our own running statistics from here on
@@ -72,6 +73,14 @@ def test_wrong_channel_count_names_layer_and_shape():
     model = nn.Sequential(nn.Linear(4, 5), nn.BatchNorm1d(3))
     with pytest.raises(sg.ShapeError, match=r"BatchNorm1d in '1'.*\(6, 5\)"):
         model(sg.randn(6, 4))
+
+
+def test_without_affine_or_running_stats():
+    x = batch((6, 3), 0)
+    for kwargs in (dict(affine=False), dict(track_running_stats=False)):
+        ours, theirs = nn.BatchNorm1d(3, **kwargs), tnn.BatchNorm1d(3, **kwargs)
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+        compare_with_torch(ours.eval(), theirs.eval(), [x])
 
 
 def test_single_value_per_channel_in_training_is_refused():
