@@ -1,7 +1,7 @@
 """Project specs -> engine objects: an nn.Sequential of real layers (children "0", "1", ...,
 one per row, so a row's scope is its index), the loss module, the optimizer, the train/test
-split and a DataLoader. The same project builds the same initial weights, split and batch
-order (all drawn from `train.seed`)."""
+split and a DataLoader; and BreakpointSpecs -> the debugger's breakpoints. The same project
+builds the same initial weights, split and batch order (all drawn from `train.seed`)."""
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +10,7 @@ import engine as sg
 from engine import nn, optim
 from engine.data import DataLoader, Dataset
 
+from .breakpoints import Breakpoint
 from .project_data import load_dataset
 from .project_validation import Report, validate
 
@@ -36,14 +37,15 @@ class SequenceLSTM(nn.LSTM):
 
 
 @dataclass
-class TrainingRun:
-    """What a debugger needs to train: model, loss_fn(output, target), optimizer, and `loader`
-    (one epoch of shuffled (x, y) training batches per iteration over it)."""
+class BuiltProject:
+    """The engine objects of a project. `model`, `loss_fn(output, target)`, `optimizer` and
+    `data` (a DataLoader: one epoch of shuffled (x, y) training batches per pass) are what
+    app.debugger.TrainingRun holds, so a BuiltProject can be handed to the debugger as is."""
 
     model: nn.Module
     loss_fn: nn.Module
     optimizer: object
-    loader: DataLoader
+    data: DataLoader
     train_set: Dataset
     test_set: Dataset
     report: Report  # shapes per row and warnings, for the builder view
@@ -51,7 +53,7 @@ class TrainingRun:
 
 
 def build(project):
-    """A TrainingRun for `project`; raises BuildError listing every error it has."""
+    """A BuiltProject for `project`; raises BuildError listing every error it has."""
     report = validate(project)
     if not report.ok:
         raise BuildError(report.errors)
@@ -65,7 +67,7 @@ def build(project):
         model.to(train.device)
     loader = DataLoader(train_set, train.batch_size, shuffle=True, seed=train.seed,
                         device=train.device)
-    return TrainingRun(model, getattr(nn, train.loss)(), make_optimizer(train, model.parameters()),
+    return BuiltProject(model, getattr(nn, train.loss)(), make_optimizer(train, model.parameters()),
                        loader, train_set, test_set, report, train.device)
 
 
@@ -74,6 +76,32 @@ def make_layer(type_name, constructor, params):
     if type_name == "LSTM":
         return SequenceLSTM(return_sequence=params["return"] == "sequence", **constructor)
     return getattr(nn, type_name)(**constructor)
+
+
+def make_breakpoints(specs):
+    """The debugger's breakpoints for the enabled BreakpointSpecs: one per condition set, or,
+    for a spec without conditions, one on its target (a node key or a layer)."""
+    breakpoints = []
+    for spec in specs:
+        if not spec.enabled:
+            continue
+        where = spec.target or None
+        conditions = []
+        if spec.non_finite:
+            conditions.append(Breakpoint.non_finite())
+        if spec.grad_norm_above is not None:
+            conditions.append(Breakpoint.grad_norm(spec.grad_norm_above, where))
+        if spec.dead_relu_above is not None:
+            conditions.append(Breakpoint.dead_relu(spec.dead_relu_above, where))
+        if spec.loss_up is not None:
+            conditions.append(Breakpoint.loss_spike(spec.loss_up))
+        if spec.iteration is not None:
+            conditions.append(Breakpoint.iteration(spec.iteration))
+        if not conditions and where:
+            kind = "node" if "/" in where else "layer"
+            conditions.append(Breakpoint(kind, where, spec.phase))
+        breakpoints += conditions
+    return breakpoints
 
 
 def make_optimizer(train, parameters):

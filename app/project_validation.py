@@ -18,7 +18,8 @@ from .shapes import RowShape, format_shape, infer_shapes, layer_label
 from .specs import (DEVICES, LAYER_TYPES, LOSSES, MODES, OPTIMIZERS, PHASES, SCHEMA_VERSION,
                     check_number)
 
-NODE_KEY = re.compile(r"^(?P<scope>[0-9]+(\.[A-Za-z0-9_]+)*)?(/(?P<op>[a-z0-9_]+)#(?P<k>[0-9]+))?$")
+NODE_KEY = re.compile(r"^(?P<scope>(loss|[0-9]+)(\.[A-Za-z0-9_]+)*)?"
+                      r"(/(?P<op>[a-z0-9_]+)#(?P<k>[0-9]+))?$")
 MAX_TEST_FRACTION = 0.9
 MAX_LR = 1000.0
 
@@ -174,8 +175,8 @@ def _check_train(train):
 
 def _breakpoint_errors(bp):
     if not isinstance(bp.target, str) or not NODE_KEY.match(bp.target):
-        yield "target", (f"target must be '' (anywhere), a layer scope such as '3' or a node "
-                         f"key such as '3/relu#0', got {bp.target!r}")
+        yield "target", (f"target must be '' (anywhere), a layer scope such as '3' or 'loss', or "
+                         f"a node key such as '3/relu#0', got {bp.target!r}")
     if bp.phase not in PHASES:
         yield "phase", f"phase must be one of {', '.join(PHASES)}, got {bp.phase!r}"
     for name in ("enabled", "non_finite"):
@@ -190,14 +191,23 @@ def _breakpoint_errors(bp):
             yield name, problem
 
 
+def _conditions(bp):
+    return bp.non_finite or any(getattr(bp, name) is not None for name in
+                                ("grad_norm_above", "dead_relu_above", "loss_up", "iteration"))
+
+
 def _check_targets(breakpoints, n_layers):
     issues = []
     for index, bp in enumerate(breakpoints):
         match = NODE_KEY.match(bp.target) if isinstance(bp.target, str) else None
-        if match is None or not match.group("scope"):
+        if match is None:
             continue
-        layer = int(match.group("scope").split(".")[0])
-        if layer >= n_layers:
+        if not match.group("scope") and not match.group("op") and not _conditions(bp):
+            issues.append(Issue("breakpoints", f"breakpoint {index} has neither a target nor a "
+                                               "condition: it never stops", row=index,
+                                severity="warning"))
+        layer = (match.group("scope") or "loss").split(".")[0]
+        if layer != "loss" and int(layer) >= n_layers:
             issues.append(Issue("breakpoints", f"breakpoint {index}: target {bp.target!r} names "
                                                f"layer {layer}, but the network has {n_layers} "
                                                "layers", row=index, field="target"))

@@ -150,9 +150,11 @@ class TrainConfig:
 class BreakpointSpec:
     """Where to pause and on what condition.
 
-    `target` is "" (anywhere), a layer scope ("3", as the model's named_modules() names it)
-    or a node key "<scope>/<op>#<k>" (the k-th `op` run in that scope in one forward). With no
-    condition set, the breakpoint pauses every time the target runs in `phase`.
+    `target` is "" (anywhere), a layer scope ("3", as the model's named_modules() names it,
+    or "loss") or a node key "<scope>/<op>#<k>" (the k-th `op` run in that scope in one
+    forward). The conditions are alternatives: any one that holds pauses (grad_norm_above and
+    dead_relu_above look at the target only). With no condition set, the breakpoint pauses
+    every time the target runs in `phase`.
     """
 
     target: str = ""

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app.builder import BuildError, SequenceLSTM, build, split
-from app.specs import DatasetSpec, LayerSpec as L, NetworkSpec, Project, TrainConfig
+from app.breakpoints import Breakpoint
+from app.builder import BuildError, SequenceLSTM, build, make_breakpoints, split
+from app.specs import (BreakpointSpec, DatasetSpec, LayerSpec as L, NetworkSpec, Project,
+                       TrainConfig)
 from engine import nn
 
 CNN = [L("Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}), L("ReLU"),
@@ -37,7 +39,7 @@ def test_parameters_match_the_inferred_shapes_and_a_real_batch_runs(name):
     assert len(model) == len(rows)
     for row, layer in zip(rows, model):
         assert {k: tuple(p.shape) for k, p in layer.named_parameters()} == row.param_shapes
-    x, y = next(iter(run.loader))
+    x, y = next(iter(run.data))
     out = model(x)
     assert out.shape == (x.shape[0],) + rows[-1].output_shape
     loss = run.loss_fn(out, y)
@@ -51,8 +53,8 @@ def test_the_same_project_builds_the_same_weights_split_and_batches():
     for (name, pa), (_, pb) in zip(a.model.named_parameters(), b.model.named_parameters()):
         np.testing.assert_array_equal(pa.numpy(), pb.numpy(), err_msg=name)
     np.testing.assert_array_equal(a.test_set.X, b.test_set.X)
-    xa, _ = next(iter(a.loader))
-    xb, _ = next(iter(b.loader))
+    xa, _ = next(iter(a.data))
+    xb, _ = next(iter(b.data))
     np.testing.assert_array_equal(xa.numpy(), xb.numpy())
     other = build(project(MLP, ("moons", {"n": 60}), seed=1))
     assert not np.array_equal(other.model[0].weight.numpy(), a.model[0].weight.numpy())
@@ -81,16 +83,16 @@ def test_bce_on_two_classes_gets_float_targets_of_the_output_shape():
     layers = [L("Linear", {"out_features": 4}), L("Tanh"), L("Linear", {"out_features": 1}),
               L("Sigmoid")]
     run = build(project(layers, ("xor", {"n": 40}), loss="BCELoss"))
-    x, y = next(iter(run.loader))
+    x, y = next(iter(run.data))
     assert y.dtype == np.float32 and y.shape == (32, 1)
     assert np.isfinite(run.loss_fn(run.model(x), y).item())
 
 
 def test_token_data_stays_integer_for_an_embedding_and_becomes_float_otherwise():
-    x, _ = next(iter(build(CASES["lstm"]).loader))
+    x, _ = next(iter(build(CASES["lstm"]).data))
     assert x.dtype == np.int64
     layers = [L("Flatten"), L("Linear", {"out_features": 8})]
-    x, _ = next(iter(build(project(layers, ("recall_first", {"n": 40}))).loader))
+    x, _ = next(iter(build(project(layers, ("recall_first", {"n": 40}))).data))
     assert x.dtype == np.float32
 
 
@@ -125,8 +127,19 @@ def test_cuda_without_a_device_is_a_training_issue():
 def test_cuda_build_puts_weights_and_batches_on_the_gpu():
     run = build(project(CNN, ("shapes", {"n": 40, "size": 8}), device="cuda"))
     assert {p.device for p in run.model.parameters()} == {"cuda"}
-    x, y = next(iter(run.loader))
+    x, y = next(iter(run.data))
     loss = run.loss_fn(run.model(x), y)
     loss.backward()
     run.optimizer.step()
     assert x.device == "cuda" and np.isfinite(loss.item())
+
+
+def test_breakpoint_specs_become_debugger_breakpoints():
+    specs = [BreakpointSpec("2/relu#0", "forward"), BreakpointSpec("1", "backward"),
+             BreakpointSpec("", non_finite=True, loss_up=3, iteration=7),
+             BreakpointSpec("3", grad_norm_above=10.0, dead_relu_above=0.5),
+             BreakpointSpec("0", non_finite=True, enabled=False)]
+    assert make_breakpoints(specs) == [
+        Breakpoint.node("2/relu#0", "forward"), Breakpoint.layer("1", "backward"),
+        Breakpoint.non_finite(), Breakpoint.loss_spike(3), Breakpoint.iteration(7),
+        Breakpoint.grad_norm(10.0, "3"), Breakpoint.dead_relu(0.5, "3")]

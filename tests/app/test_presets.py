@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app.builder import build
+from app.builder import build, make_breakpoints
+from app.debugger import Debugger
 from app.presets import DEFAULT_PRESET, list_presets, load_preset
 from app.project_validation import validate
 
@@ -16,7 +17,7 @@ DEAD_RELU_STEPS = 20  # "... most of them die within 20 iterations"
 
 
 def batches(run):
-    return itertools.chain.from_iterable(run.loader for _ in itertools.count())
+    return itertools.chain.from_iterable(run.data for _ in itertools.count())
 
 
 def train(run, steps):
@@ -87,3 +88,20 @@ def test_dead_relu_demo_kills_most_units():
 def test_unknown_preset_names_the_known_ones():
     with pytest.raises(KeyError, match="no preset 'mnist' \\(known: spirals, "):
         load_preset("mnist")
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning",
+                            "ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize("name, kind", [("nan_demo", "non_finite"), ("dead_relu", "dead_relu")])
+def test_the_debugger_stops_the_failure_demos_at_their_breakpoint(name, kind):
+    project = load_preset(name)
+    debugger = Debugger(build(project))
+    debugger.set_breakpoints(make_breakpoints(project.breakpoints))
+    try:
+        debugger.run()
+        assert debugger.wait(timeout=30)
+        hit = debugger.state().last_hit
+    finally:
+        debugger.close()
+    assert hit is not None and hit.kind == kind
+    assert hit.iteration < max(NAN_DEMO_STEPS, DEAD_RELU_STEPS)

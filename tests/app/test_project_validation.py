@@ -180,3 +180,11 @@ def test_a_missing_data_file_is_a_dataset_issue(tmp_path):
     assert [i.section for i in report.errors] == ["dataset"]
     assert "absent.csv" in report.errors[0].message
     assert [row.status for row in report.rows] == ["not inferred"] * 3
+
+
+def test_breakpoint_on_the_loss_and_one_that_never_stops():
+    p = project()
+    p.breakpoints = [BreakpointSpec("loss/mean#0", "backward"), BreakpointSpec("")]
+    issues = validate(p).issues
+    assert [(i.row, i.severity) for i in issues] == [(1, "warning")]
+    assert issues[0].message == "breakpoint 1 has neither a target nor a condition: it never stops"
