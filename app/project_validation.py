@@ -242,7 +242,7 @@ def _warnings(project, data, rows):
     return issues
 
 
-def expected_output(loss, data):
+def _expected_output(loss, data):
     """(per-sample output shape the loss needs, None) or (None, why the loss does not fit)."""
     two_classes = data.task == "binary" or (data.task == "classification" and data.num_classes == 2)
     if loss == "CrossEntropyLoss":
@@ -266,7 +266,7 @@ def _check_loss(project, data, rows):
     loss = project.train.loss
     if loss not in LOSSES:
         return []
-    needed, problem = expected_output(loss, data)
+    needed, problem = _expected_output(loss, data)
     if problem:
         return [Issue("train", problem, field="loss")]
     last = rows[-1]
