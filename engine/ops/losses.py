@@ -1,6 +1,8 @@
 """Fused, numerically stable losses, each with reduction "mean", "sum" or "none"."""
 import math
 
+import numpy as np
+
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -104,8 +106,9 @@ class BCE(Function):
         xp = get_array_module(p)
         if p.shape != t.shape:
             raise ValueError("shape")
-        logp = xp.maximum(xp.log(p), -100)
-        log1mp = xp.maximum(xp.log(1 - p), -100)
+        with np.errstate(divide="ignore"):  # log(0) = -inf is clamped to -100 below
+            logp = xp.maximum(xp.log(p), -100)
+            log1mp = xp.maximum(xp.log(1 - p), -100)
         self.saved = (p, t)
         return _reduce(-(t * logp + (1 - t) * log1mp), reduction)
 
