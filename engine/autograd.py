@@ -171,7 +171,8 @@ class Function:
             return DeviceError(f"{where}: inputs are on different devices ({listed}); "
                                f"move them with .to(device) first")
         shapes = [tuple(t.shape) for t in inputs]
-        reason = self.explain(shapes) or f"{exc} (input shapes {', '.join(map(str, shapes))})"
+        specific = str(exc) if isinstance(exc, IndexError) else None  # e.g. an index out of range
+        reason = specific or self.explain(shapes) or f"{exc} (input shapes {', '.join(map(str, shapes))})"
         return ShapeError(f"{where}: {reason}")
 
     def __repr__(self):

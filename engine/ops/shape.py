@@ -87,8 +87,8 @@ class Embedding(Function):
         if indices.dtype.kind not in "iu":
             raise TypeError(f"indices must be integers, not {indices.dtype}")
         if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
-            raise IndexError(f"index {int(indices.max())} out of range for "
-                             f"{weight.shape[0]} embeddings")
+            raise IndexError(f"index {int(indices.max())} out of range for {weight.shape[0]} "
+                             f"embeddings (indices {tuple(indices.shape)}, table {tuple(weight.shape)})")
         self.saved = (indices, weight.shape)
         return weight[indices]
 
