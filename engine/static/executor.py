@@ -1,6 +1,7 @@
-"""The executor: for each set of fetches, a flat list of steps (closures over slot indices)
-computed once; a run copies a slot template, fills the feeds and calls the steps. Values
-are dropped from their slot right after their last use."""
+"""The executor. For each set of fetches it writes, once, a flat list of steps as one
+straight-line Python function (as torch.fx does): each value is a local variable, each
+step one call, and a value is deleted right after its last use. A run is one call of that
+function: no per-run dict building, no interpretation loop."""
 import functools
 
 import numpy as np
@@ -8,39 +9,31 @@ import numpy as np
 from .. import backend
 from ..autograd import ShapeError, notify_optimizer_step, unbroadcast
 from .liveness import FOREVER, lifetimes
+from .packed import PackedUpdate
+
+_FILENAME = "<static plan>"
 
 
 class Plan:
-    """What one set of fetches runs: steps, feed checks, the slots to return."""
+    """What one set of fetches runs: the generated function, its source, the placeholders
+    it takes (in order) and the node each source line runs (for error messages)."""
 
-    def __init__(self, steps, template, feeds, outs, copies, step_nodes):
-        self.steps = steps
-        self.template = template
-        self.feeds = feeds          # placeholder id -> (slot, node)
-        self.outs = outs            # slot per fetch
-        self.copies = copies        # fetch positions whose value lives in a reused buffer
-        self.step_nodes = step_nodes  # step -> node, for error messages
+    def __init__(self, run, source, feeds, line_nodes):
+        self.run = run
+        self.source = source
+        self.feeds = feeds            # placeholder id -> node, in argument order
+        self.line_nodes = line_nodes  # source line number -> node
 
 
 class Executor:
     def __init__(self, graph):
         self.graph = graph
-        self.slot = {n.id: k for k, n in enumerate(graph.nodes)}
         self.xp = _array_module(graph)
-        self.fns = {}    # op node id -> its persistent Function instance
-        self.pool = {}   # buffer id -> array reused run after run (memory planning)
+        self._readers = graph.consumers()
+        self.fns = {}   # op node id -> its persistent Function instance
+        self.pool = {}  # buffer id -> array reused run after run (memory planning)
         self.plans = {}
-        self.template = [None] * len(graph.nodes)
-        for n in graph.nodes:
-            if n.kind == "constant":
-                self.template[self.slot[n.id]] = self._on_device(n.value)
 
-    def _on_device(self, array):
-        if self.xp is np:
-            return backend.to_numpy(array)
-        return self.xp.asarray(array)
-
-    # ---- planning ---------------------------------------------------------------------
     def plan(self, fetch_nodes):
         key = tuple(n.id for n in fetch_nodes)
         plan = self.plans.get(key)
@@ -48,6 +41,17 @@ class Executor:
             plan = self.plans[key] = self._make_plan(fetch_nodes)
         return plan
 
+    def run(self, plan, feed_values):
+        """feed_values: placeholder id -> array (checked by the session)."""
+        try:
+            return plan.run(*[feed_values[nid] for nid in plan.feeds])
+        except (ValueError, TypeError, IndexError) as exc:
+            node = _failed_node(plan, exc)
+            if node is None:
+                raise
+            raise ShapeError(f"{node.describe()} (node %{node.id}): {exc}") from exc
+
+    # ---- writing the step function ----------------------------------------------------
     def _make_plan(self, fetch_nodes):
         needed = set()
         stack = list(fetch_nodes)
@@ -58,98 +62,145 @@ class Executor:
                 stack.extend(n.inputs)
         order = [n for n in self.graph.nodes if n.id in needed]
         fetched = {n.id for n in fetch_nodes}
-        end = lifetimes(order, fetched)
+        end = lifetimes(order, fetched, aliases=False, saved=False)
         free_at = {}
         for n in order:
             if n.kind != "constant" and end[n.id] != FOREVER:
-                free_at.setdefault(end[n.id], []).append(self.slot[n.id])
-        last_backward = {}
+                free_at.setdefault(end[n.id], []).append(n)
+        last_backward = {n.inputs[0].id: n.id for n in order if n.kind == "backward"}
+        selects = {}
+        for n in order:
+            if n.kind == "select":
+                selects.setdefault(n.inputs[0].id, []).append(n)
+        feeds = {n.id: n for n in order if n.kind == "placeholder"}
+        env = {"unbroadcast": unbroadcast, "fit": _fit}
+        lines, line_nodes = [], {}
         for k, n in enumerate(order):
-            if n.kind == "backward":
-                last_backward[n.inputs[0].id] = n.id
-        steps, step_nodes = [], {}
-        for k, n in enumerate(order):
-            step = self._step(n, last_backward)
-            if step is not None:
-                steps.append(step)
-                step_nodes[step] = n
-            if k in free_at:
-                steps.append(_release(free_at[k]))
-        feeds = {n.id: (self.slot[n.id], n) for n in order if n.kind == "placeholder"}
-        outs = [self.slot[n.id] for n in fetch_nodes]
-        copies = [k for k, n in enumerate(fetch_nodes) if "buffer" in n.attrs]
-        return Plan(steps, self.template, feeds, outs, copies, step_nodes)
+            for line in self._emit(n, env, last_backward, selects):
+                lines.append(line)
+                line_nodes[len(lines) + 1] = n
+            dead = [f"v{d.id}" for d in free_at.get(k, ()) if d.kind != "backward"]
+            if dead:
+                lines.append("del " + ", ".join(dead))
+        outs = []
+        for n in fetch_nodes:
+            outs.append(f"v{n.id}.copy()" if "buffer" in n.attrs else f"v{n.id}")
+            if n.kind == "update":
+                outs[-1] = "None"
+        if self.xp is not np:
+            outs = [o if o == "None" else f"to_numpy({o})" for o in outs]
+            env["to_numpy"] = backend.to_numpy
+        args = ", ".join(f"v{nid}" for nid in feeds)
+        source = f"def run({args}):\n" + "".join(f"    {line}\n" for line in lines)
+        source += f"    return [{', '.join(outs)}]\n"
+        exec(compile(source, _FILENAME, "exec"), env)
+        return Plan(env["run"], source, feeds, line_nodes)
 
-    def _step(self, n, last_backward):
-        s_out = self.slot[n.id]
-        ins = [self.slot[i.id] for i in n.inputs]
+    def _emit(self, n, env, last_backward, selects):
+        """Source lines computing node n into `v<id>` (names it uses go into env)."""
+        v = f"v{n.id}"
+        args = ", ".join(f"v{i.id}" for i in n.inputs)
         kind = n.kind
-        if kind in ("placeholder", "constant"):
-            return None
+        if kind == "placeholder" or kind == "select":  # arguments; selects: at their backward
+            return []
+        if kind == "constant":
+            env[v] = self._on_device(n.value)
+            return []
         if kind == "variable":
-            p = n.value
-
-            def read(s):
-                s[s_out] = p.data
-            return read
+            env[f"P{n.id}"] = n.value
+            return [f"{v} = P{n.id}.data"]
         if kind == "op":
-            fn = self.fns.get(n.id)
-            if fn is None:
-                fn = self.fns[n.id] = object.__new__(n.fn)
-                fn.attrs = n.attrs
-            f = functools.partial(fn.forward, **n.attrs) if n.attrs else fn.forward
-            return _call(f, ins, s_out, None if n.id in last_backward else fn)
+            fn = self._function(n)
+            env[f"F{n.id}"] = functools.partial(fn.forward, **n.attrs) if n.attrs else fn.forward
+            lines = [f"{v} = F{n.id}({args})"]
+            if n.id not in last_backward:  # nobody needs what forward saved
+                env[f"C{n.id}"] = fn
+                lines.append(f"C{n.id}.saved = None")
+            return lines
         if kind == "backward":
-            fn = self.fns[n.inputs[0].id]
-            return _call(fn.backward, ins[1:], s_out, fn if last_backward[n.inputs[0].id] == n.id else None)
-        if kind == "select":
-            return _select(ins[0], n.attrs["index"], n.shape, s_out)
+            fwd = n.inputs[0]
+            fn = self.fns[fwd.id]
+            env[f"B{n.id}"] = fn.backward
+            lines = [f"{v} = B{n.id}(v{n.inputs[1].id})"]
+            for s in selects.get(n.id, ()):
+                lines += _pick(s, v, env, fwd)
+            lines.append(f"del {v}")
+            if last_backward[fwd.id] == n.id:
+                env[f"C{fwd.id}"] = fn
+                lines.append(f"C{fwd.id}.saved = None")
+            return lines
         if kind == "fused":
-            return self._fused(n, ins, s_out)
+            env[f"K{n.id}"] = self._fused(n)
+            return [f"{v} = K{n.id}({args})"]
         if kind == "update":
-            return _update(n, ins, s_out)
+            env[f"U{n.id}"] = _update(n)
+            return [f"U{n.id}({', '.join(f'v{i.id}' for i in n.inputs[1::2])})", f"{v} = None"]
         raise ValueError(f"executor: unknown node kind {kind!r} ({n})")
 
-    def _fused(self, n, ins, s_out):
+    def _on_device(self, array):
+        return backend.to_numpy(array) if self.xp is np else self.xp.asarray(array)
+
+    def _function(self, n):
+        """The op's Function instance, kept from run to run (its backward reads `saved`)."""
+        fn = self.fns.get(n.id)
+        if fn is None:
+            fn = self.fns[n.id] = object.__new__(n.fn)
+            fn.attrs = n.attrs
+            fn.inputs = self._grad_flags(n)
+        return fn
+
+    def _grad_flags(self, n):
+        """Stand-ins for the op's inputs telling its backward which gradients the graph
+        uses (as eager inputs' requires_grad do), so it can skip the others."""
+        wanted = {r.attrs["index"] for b in self._readers.get(n.id, ()) if b.kind == "backward"
+                  for r in self._readers.get(b.id, ()) if r.kind == "select"}
+        return tuple(_GradFlag(k in wanted) for k in range(len(n.inputs)))
+
+    def _fused(self, n):
         xp, dtype = self.xp, n.dtype
         if xp is not np:
-            kernel = n.value.fused_gpu(xp)
-            return _call(kernel, ins, s_out, None)
+            return n.value.fused_gpu(xp)
         run = functools.partial(n.value.run, xp)
         src = next((k for k, i in enumerate(n.inputs) if i.shape == n.shape), None)
         buffer, pool, empty = n.attrs.get("buffer"), self.pool, xp.empty
 
-        def fused(s):
-            args = [s[i] for i in ins]
-            shape = args[src].shape if src is not None else xp.broadcast_shapes(*[a.shape for a in args])
+        def fused(*args):
+            shape = args[src].shape if src is not None else np.broadcast_shapes(*[a.shape for a in args])
             if buffer is None:
-                out = empty(shape, dtype)
-            else:
-                out = pool.get(buffer)
-                if out is None or out.shape != shape or out.dtype != dtype:
-                    out = pool[buffer] = empty(shape, dtype)
-            s[s_out] = run(args, out)
+                return run(args, empty(shape, dtype))
+            out = pool.get(buffer)
+            if out is None or out.shape != shape:
+                out = pool[buffer] = empty(shape, dtype)
+            return run(args, out)
         return fused
 
-    # ---- running ----------------------------------------------------------------------
-    def run(self, plan, feed_values):
-        """feed_values: placeholder id -> array (checked by the session)."""
-        s = plan.template.copy()
-        for nid, value in feed_values.items():
-            s[plan.feeds[nid][0]] = value
-        step = None
-        try:
-            for step in plan.steps:
-                step(s)
-        except (ValueError, TypeError, IndexError) as exc:
-            node = plan.step_nodes.get(step)
-            if node is None:
-                raise
-            raise ShapeError(f"{node.describe()} (node %{node.id}): {exc}") from exc
-        out = [s[k] for k in plan.outs]
-        for k in plan.copies:
-            out[k] = out[k].copy()
-        return out
+
+def _pick(s, tuple_name, env, fwd):
+    """Lines taking select node s's gradient from a backward tuple, summed to its shape
+    (a gradient can only need summing when its input was broadcast against the others,
+    so not when the input has the shape of the op's output)."""
+    v = f"v{s.id}"
+    line = f"{v} = {tuple_name}[{s.attrs['index']}]"
+    env[f"S{s.id}"] = s.shape
+    if s.shape == fwd.shape:
+        return [line]
+    if None in s.shape:
+        return [f"{v} = fit({tuple_name}[{s.attrs['index']}], S{s.id})"]
+    return [line, f"if {v}.shape != S{s.id}: {v} = unbroadcast({v}, S{s.id})"]
+
+
+def _fit(g, shape):
+    """`g` summed to `shape`, whose None dims take g's size (aligned from the right)."""
+    tail = g.shape[len(g.shape) - len(shape):] if shape else ()
+    target = tuple(t if d is None else d for d, t in zip(shape, tail))
+    return g if g.shape == target else unbroadcast(g, target)
+
+
+class _GradFlag:
+    __slots__ = ("requires_grad",)
+
+    def __init__(self, flag):
+        self.requires_grad = flag
 
 
 def _array_module(graph):
@@ -159,78 +210,23 @@ def _array_module(graph):
     return np
 
 
-def _release(slots):
-    if len(slots) == 1:
-        (k,) = slots
-
-        def release_one(s):
-            s[k] = None
-        return release_one
-
-    def release(s):
-        for k in slots:
-            s[k] = None
-    return release
-
-
-def _call(f, ins, o, clear):
-    """A step computing s[o] = f(*s[ins]); `clear`: a Function whose saved state nobody
-    needs after this step."""
-    if clear is not None:
-        g = f
-
-        def f(*args):
-            y = g(*args)
-            clear.saved = None
-            return y
-    if len(ins) == 1:
-        (a,) = ins
-
-        def step1(s):
-            s[o] = f(s[a])
-        return step1
-    if len(ins) == 2:
-        a, b = ins
-
-        def step2(s):
-            s[o] = f(s[a], s[b])
-        return step2
-    if len(ins) == 3:
-        a, b, c = ins
-
-        def step3(s):
-            s[o] = f(s[a], s[b], s[c])
-        return step3
-
-    def step(s):
-        s[o] = f(*[s[i] for i in ins])
-    return step
-
-
-def _select(b, index, shape, o):
-    """Pick one input's gradient from a backward tuple, summed back to its shape."""
-    if None not in shape:
-        def select(s):
-            g = s[b][index]
-            s[o] = g if g.shape == shape else unbroadcast(g, shape)
-        return select
-
-    def select_dynamic(s):
-        g = s[b][index]
-        tail = g.shape[len(g.shape) - len(shape):] if shape else ()
-        target = tuple(t if d is None else d for d, t in zip(shape, tail))
-        s[o] = g if g.shape == target else unbroadcast(g, target)
-    return select_dynamic
-
-
-def _update(n, ins, o):
+def _update(n):
     opt = n.value
-    pairs = [(n.inputs[k].value, ins[k + 1]) for k in range(0, len(ins), 2)]
+    packed = PackedUpdate(opt, [p.value for p in n.inputs[0::2]])
 
-    def update(s):
-        state = opt.state
-        for p, g in pairs:
-            opt._update(p, s[g], state.setdefault(id(p), {}))
-        opt.step_count += 1
+    def update(*grads):
+        packed.step(grads)
         notify_optimizer_step(opt)
     return update
+
+
+def _failed_node(plan, exc):
+    """The node whose line of the generated function raised `exc`."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == _FILENAME:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return plan.line_nodes.get(line)
+

@@ -11,11 +11,12 @@ def may_alias(node):
     return node.kind in ("backward", "select") or node.op in VIEW_OPS
 
 
-def lifetimes(order, keep=()):
+def lifetimes(order, keep=(), aliases=True, saved=True):
     """node id -> position in `order` after which its value is dead (FOREVER for `keep`).
-    A value lives until its last reader; while a reader's output may alias it, as long as
-    that output; and while a reader's Function keeps it in `saved`, until that reader's
-    backward node has run."""
+    A value lives until its last reader; with `aliases`, while a reader's output may alias
+    it, as long as that output; with `saved`, while a reader's Function keeps it in
+    `saved`, until that reader's backward node has run. A slot can be dropped after the
+    last reader (arrays are reference counted); a reused buffer must outlive them all."""
     pos = {n.id: k for k, n in enumerate(order)}
     readers = {n.id: [] for n in order}
     backward_at = {}
@@ -29,8 +30,8 @@ def lifetimes(order, keep=()):
     for n in reversed(order):
         e = FOREVER if n.id in keep else pos[n.id]
         for r in readers[n.id]:
-            e = max(e, pos[r.id], backward_at.get(r.id, -1))
-            if may_alias(r):
+            e = max(e, pos[r.id], backward_at.get(r.id, -1) if saved else -1)
+            if aliases and may_alias(r):
                 e = max(e, end[r.id])
         end[n.id] = e
     return end

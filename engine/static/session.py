@@ -4,7 +4,6 @@ import time
 
 import numpy as np
 
-from .. import backend
 from .executor import Executor
 from .ir import Node
 from .passes import ALL, BY_NAME
@@ -51,6 +50,7 @@ class Session:
         self._names = {n.name: n for n in graph.placeholders()}
         self._executor = Executor(current)
         self._fetches = {}
+        self._known_feeds = {}  # feed_dict key -> placeholder node
         self.compile_seconds = time.perf_counter() - start
 
     # ---- running ----------------------------------------------------------------------
@@ -63,8 +63,6 @@ class Session:
             plan = self._fetches[key] = self._executor.plan([self._compiled(i) for i in key])
         values = self._feeds(plan, feed_dict or {})
         out = self._executor.run(plan, values)
-        if self._executor.xp is not np:
-            out = [None if v is None else backend.to_numpy(v) for v in out]
         if single:
             return out[0]
         return tuple(out) if isinstance(fetches, tuple) else out
@@ -82,8 +80,11 @@ class Session:
     def _feeds(self, plan, feed_dict):
         values = {}
         batch = None
+        known = self._known_feeds
         for key, value in feed_dict.items():
-            node = self._placeholder(key)
+            node = known.get(key)
+            if node is None:
+                node = known[key] = self._placeholder(key)
             if node.id not in plan.feeds:
                 continue  # fed but not needed by these fetches, as TF allows
             value, b = _check_feed(node, value, self._executor.xp)
@@ -94,7 +95,7 @@ class Session:
                 batch = (node.name, b)
             values[node.id] = value
         if len(values) != len(plan.feeds):
-            missing = [n for nid, (_, n) in plan.feeds.items() if nid not in values]
+            missing = [n for nid, n in plan.feeds.items() if nid not in values]
             fed = sorted(str(getattr(k, "name", k)) for k in feed_dict)
             raise KeyError("; ".join(
                 f"placeholder '{n.name}' (shape {_fmt(n.shape)}, {n.dtype}) was not fed"
@@ -148,9 +149,9 @@ def _fmt(shape):
 def _check_feed(node, value, xp):
     """The fed array, cast to the placeholder's dtype when that is safe, and its batch size;
     a wrong rank, size or kind of dtype raises, naming the placeholder and the shapes."""
-    if hasattr(value, "data") and not isinstance(value, np.ndarray) and hasattr(value, "requires_grad"):
-        value = value.data  # an engine Tensor
-    if not isinstance(value, xp.ndarray):
+    if type(value) is not xp.ndarray:
+        if hasattr(value, "requires_grad") and hasattr(value, "data"):
+            value = value.data  # an engine Tensor
         value = xp.asarray(value)
     expected = node.shape
     shape = value.shape

@@ -25,8 +25,9 @@ def memory_planning(graph):
         for d in dying.pop(k, ()):
             if "buffer" in d.attrs:
                 free.setdefault((d.shape, d.dtype.str), []).append(d.attrs["buffer"])
+    resident = lifetimes(order, roots, aliases=False)  # slots dropped, saved state kept
     g.memory = {"batch_size": batch, "peak_bytes_before": _peak_unplanned(order, batch),
-                "peak_bytes_after": _peak_planned(order, end, batch, sum(buffers.values())),
+                "peak_bytes_after": _peak_planned(order, resident, batch, sum(buffers.values())),
                 "buffers": len(buffers)}
     return g
 

@@ -1,0 +1,106 @@
+"""The optimizer update over all parameters at once. Parameters, their gradients and the
+optimizer's state live in one flat array each (the Parameters' `.data` and the state's
+arrays become views into them), and the optimizer's own `_update` runs once on the flat
+arrays: the same elementwise maths as the dynamic engine, in a few array ops instead of a
+few per parameter. Anything that re-points a parameter or the state (load_state_dict, a
+dynamic optimizer.step) is noticed at the next run and the arrays are packed again."""
+from ..backend import get_array_module
+
+_STATE_ARRAYS = ("momentum_buffer", "exp_avg", "exp_avg_sq")
+# Above this many elements, copying the gradients into the flat array costs more than the
+# per-parameter Python overhead it saves.
+MAX_PACKED = 1 << 16
+
+
+class _FlatParameter:
+    __slots__ = ("data",)
+
+    def __init__(self, data):
+        self.data = data
+
+
+class PackedUpdate:
+    def __init__(self, optimizer, params):
+        self.opt = optimizer
+        self.params = params
+        self.spans = []
+        offset = 0
+        for p in params:
+            self.spans.append((offset, offset + p.data.size, p.data.shape))
+            offset += p.data.size
+        self.size = offset
+        self.synced = None  # (step_count, state dict) when the packing was last valid
+
+    def packable(self):
+        """Small parameters, one dtype and one device (else: per-parameter updates)."""
+        first = self.params[0].data
+        return self.size <= MAX_PACKED and all(p.data.dtype == first.dtype and type(p.data) is type(first)
+                   for p in self.params)
+
+    def step(self, grads):
+        opt = self.opt
+        if self.synced != (opt.step_count, id(opt.state)) or any(
+                p.data is not v for p, v in zip(self.params, self.views)):
+            if not self._pack():
+                self._per_parameter(grads)
+                return
+        for view, g in zip(self.grad_views, grads):
+            view[...] = g
+        flat = self.flat_state
+        had = {k: flat.get(k) for k in _STATE_ARRAYS}
+        opt._update(self.flat_param, self.flat_grad, flat)
+        for key in _STATE_ARRAYS:
+            if flat.get(key) is not had[key]:  # created by this first update: share it
+                for st, view in zip(self.states, self._views(flat[key])):
+                    st[key] = view
+        if "step" in flat:
+            for st in self.states:
+                st["step"] = flat["step"]
+        opt.step_count += 1
+        self.synced = (opt.step_count, id(opt.state))
+
+    def _per_parameter(self, grads):
+        opt = self.opt
+        for p, g in zip(self.params, grads):
+            opt._update(p, g, opt.state.setdefault(id(p), {}))
+        opt.step_count += 1
+
+    views = ()
+
+    def _views(self, flat):
+        return [flat[a:b].reshape(shape) for a, b, shape in self.spans]
+
+    def _pack(self):
+        """Copy parameters and state into flat arrays; False when the per-parameter state
+        differs in kind or step (then this run updates parameter by parameter)."""
+        if not self.packable():
+            return False
+        opt = self.opt
+        self.states = [opt.state.setdefault(id(p), {}) for p in self.params]
+        keys = {tuple(sorted(st)) for st in self.states}
+        steps = {st.get("step") for st in self.states}
+        if len(keys) != 1 or len(steps) != 1:
+            return False
+        xp = get_array_module(self.params[0].data)
+        dtype = self.params[0].data.dtype
+        flat_data = xp.empty(self.size, dtype)
+        self.views = self._views(flat_data)
+        for p, view in zip(self.params, self.views):
+            view[...] = p.data
+            p.data = view
+        self.flat_param = _FlatParameter(flat_data)
+        self.flat_grad = xp.empty(self.size, dtype)
+        self.grad_views = self._views(self.flat_grad)
+        flat = {}
+        for key in keys.pop():
+            if key == "step":
+                flat[key] = steps.pop()
+                continue
+            array = xp.empty(self.size, dtype)
+            for st, view in zip(self.states, self._views(array)):
+                view[...] = st[key]
+                st[key] = view
+            flat[key] = array
+        self.flat_state = flat
+        self.synced = (opt.step_count, id(opt.state))
+        return True
