@@ -74,10 +74,16 @@ class CrossEntropy(Function):
             onehot_rows = xp.expand_dims(target, 1)
             xp.put_along_axis(grad, onehot_rows,
                               xp.take_along_axis(grad, onehot_rows, axis=1) - 1, axis=1)
+        inputs = getattr(self, "inputs", None)
+        gt = None  # probability targets have a gradient too: -log p
+        if target.dtype.kind == "f" and (inputs is None or inputs[1].requires_grad):
+            gt = -logp
         if reduction == "none":
-            return grad * xp.expand_dims(gy, 1), None
-        grad *= gy / math.prod(shape) if reduction == "mean" else gy  # a scalar: no broadcast
-        return grad, None
+            scale = xp.expand_dims(gy, 1)
+            return grad * scale, None if gt is None else gt * scale
+        scale = gy / math.prod(shape) if reduction == "mean" else gy  # a scalar: no broadcast
+        grad *= scale
+        return grad, None if gt is None else gt * scale
 
 
 class MSE(Function):
@@ -142,7 +148,9 @@ class BCEWithLogits(Function):
         xp = get_array_module(x)
         g = _reduce_grad(gy, x.shape, self.attrs["reduction"], x.dtype)
         sig = 0.5 * xp.tanh(0.5 * x) + 0.5
-        return g * (sig - t), None
+        inputs = getattr(self, "inputs", None)
+        gt = -x * g if inputs is None or inputs[1].requires_grad else None
+        return g * (sig - t), gt
 
 
 def _check(reduction):

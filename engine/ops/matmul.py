@@ -19,6 +19,8 @@ class MatMul(Function):
 
     def backward(self, gy):
         a, b = self.saved
+        if a.ndim == 1 and b.ndim == 1:  # a dot product: gy is a scalar
+            return gy * b, gy * a
         a2 = a.reshape(1, -1) if a.ndim == 1 else a
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b
         g = gy
