@@ -1,12 +1,14 @@
 """Symbolic autodiff inside the IR (tf.gradients): gradient nodes are real IR nodes.
-Gradient routing ops (add, sub, neg) get symbolic rules; every other op gets a "backward"
+Gradient routing ops (add, sub, neg) and common elementwise ops (mul, exp, tanh, sigmoid,
+relu) get symbolic rules made of elementwise nodes (the same maths as their engine backward,
+and fusible); every other op gets a "backward"
 node that runs the op's own engine backward (as TF registers ReluGrad for Relu) and
 "select" nodes that pick each input's gradient from it."""
 import numpy as np
 
 from ..ops import elementwise as ew
 from ..tensor import Tensor
-from .symbolic import OnesLike, SumTo, SymbolicTensor
+from .symbolic import COMPARISONS, OnesLike, SumTo, SymbolicTensor
 
 _DIFFERENTIABLE_KINDS = ("op",)
 
@@ -114,7 +116,48 @@ def _backward(graph, n, gy, needs):
         return out
     if n.fn is ew.Neg:
         return [(wanted[0][1], _grad_node(graph, ew.Neg, [gy], gy))]
+    rule = _RULES.get(n.fn)
+    if rule is not None:
+        return rule(graph, n, gy, wanted)
     back = graph.new_node("backward", f"{n.op}_grad", [n, gy], scope=n.scope, phase="backward")
     return [(x, graph.new_node("select", "grad_select", [back], attrs={"index": k},
                                shape=x.shape, dtype=x.dtype, scope=n.scope, phase="backward"))
             for k, x in wanted]
+
+
+def _scalar(graph, value, like):
+    return graph.constant(np.asarray(value, like.dtype), scope=like.scope)
+
+
+def _mul_rule(graph, n, gy, wanted):
+    a, b = n.inputs
+    return [(x, _sum_to(graph, _grad_node(graph, ew.Mul, [gy, b if k == 0 else a], gy), x))
+            for k, x in wanted]
+
+
+def _exp_rule(graph, n, gy, wanted):  # gy * y
+    return [(wanted[0][1], _grad_node(graph, ew.Mul, [gy, n], gy))]
+
+
+def _tanh_rule(graph, n, gy, wanted):  # gy * (1 - y * y)
+    square = _grad_node(graph, ew.Mul, [n, n], n)
+    rest = _grad_node(graph, ew.Sub, [_scalar(graph, 1, n), square], n)
+    return [(wanted[0][1], _grad_node(graph, ew.Mul, [gy, rest], gy))]
+
+
+def _sigmoid_rule(graph, n, gy, wanted):  # gy * y * (1 - y)
+    scaled = _grad_node(graph, ew.Mul, [gy, n], gy)
+    rest = _grad_node(graph, ew.Sub, [_scalar(graph, 1, n), n], n)
+    return [(wanted[0][1], _grad_node(graph, ew.Mul, [scaled, rest], gy))]
+
+
+def _relu_rule(graph, n, gy, wanted):  # gy * (x > 0)
+    x = n.inputs[0]
+    gt = COMPARISONS["__gt__"]
+    mask = graph.new_node("op", gt.op, [x, _scalar(graph, 0, x)], shape=x.shape, dtype=bool,
+                          scope=n.scope, fn=gt, phase="backward")
+    return [(x, _grad_node(graph, ew.Mul, [gy, mask], gy))]
+
+
+_RULES = {ew.Mul: _mul_rule, ew.Exp: _exp_rule, ew.Tanh: _tanh_rule,
+          ew.Sigmoid: _sigmoid_rule, ew.ReLU: _relu_rule}

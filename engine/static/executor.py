@@ -9,6 +9,7 @@ import numpy as np
 from .. import backend
 from ..autograd import ShapeError, notify_optimizer_step, unbroadcast
 from .liveness import FOREVER, lifetimes
+from .lowering import LOWERED
 from .packed import PackedUpdate
 
 _FILENAME = "<static plan>"
@@ -144,7 +145,7 @@ class Executor:
         """The op's Function instance, kept from run to run (its backward reads `saved`)."""
         fn = self.fns.get(n.id)
         if fn is None:
-            fn = self.fns[n.id] = object.__new__(n.fn)
+            fn = self.fns[n.id] = object.__new__(LOWERED.get(n.fn, n.fn))
             fn.attrs = n.attrs
             fn.inputs = self._grad_flags(n)
         return fn
@@ -184,6 +185,10 @@ def _pick(s, tuple_name, env, fwd):
     env[f"S{s.id}"] = s.shape
     if s.shape == fwd.shape:
         return [line]
+    if s.shape[0] is None and None not in s.shape[1:]:  # a leading batch dim
+        env[f"T{s.id}"] = s.shape[1:]
+        return [line, f"if {v}.ndim != {len(s.shape)} or {v}.shape[1:] != T{s.id}: "
+                      f"{v} = fit({v}, S{s.id})"]
     if None in s.shape:
         return [f"{v} = fit({tuple_name}[{s.attrs['index']}], S{s.id})"]
     return [line, f"if {v}.shape != S{s.id}: {v} = unbroadcast({v}, S{s.id})"]
