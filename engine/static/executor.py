@@ -160,19 +160,19 @@ class Executor:
     def _fused(self, n):
         xp, dtype = self.xp, n.dtype
         if xp is not np:
-            return n.value.fused_gpu(xp)
-        run = functools.partial(n.value.run, xp)
+            return n.value.compiled(xp, in_place=False)
+        kernel = n.value.compiled(xp)
         src = next((k for k, i in enumerate(n.inputs) if i.shape == n.shape), None)
         buffer, pool, empty = n.attrs.get("buffer"), self.pool, xp.empty
 
         def fused(*args):
-            shape = args[src].shape if src is not None else np.broadcast_shapes(*[a.shape for a in args])
+            shape = args[src].shape if src is not None else np.broadcast_shapes(*[np.shape(a) for a in args])
             if buffer is None:
-                return run(args, empty(shape, dtype))
+                return kernel(*args, empty(shape, dtype))
             out = pool.get(buffer)
             if out is None or out.shape != shape:
                 out = pool[buffer] = empty(shape, dtype)
-            return run(args, out)
+            return kernel(*args, out)
         return fused
 
 

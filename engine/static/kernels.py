@@ -1,67 +1,78 @@
 """Fused elementwise kernels: a chain of elementwise ops run in one output buffer, with no
-intermediate arrays (numpy ufuncs with out= on the CPU; cupy.fuse on the GPU, one kernel)."""
+intermediate arrays. The kernel is written once as a short Python function of ufunc calls:
+on the CPU each call writes into the output (numpy ufuncs with out=); on the GPU the same
+calls without out= are compiled by cupy.fuse into one CUDA kernel."""
 from ..ops import elementwise as ew
 
-
-def _sigmoid(xp, a, out):
-    # the engine's stable form 0.5 * tanh(0.5 * a) + 0.5, step by step in place
-    out = xp.multiply(a, 0.5, out=out)
-    out = xp.tanh(out, out=out)
-    out = xp.multiply(out, 0.5, out=out)
-    return xp.add(out, 0.5, out=out)
-
-
-# Function class -> (arity, maker(xp, attrs) -> f(*args, out) writing into out)
+# Function class -> the ufunc calls it makes, each (ufunc name, *operands); an operand is
+# "{0}"/"{1}" (the op's inputs), "{acc}" (the value computed so far) or a literal.
 FUSIBLE = {
-    ew.Add: (2, lambda xp, at: lambda a, b, out: xp.add(a, b, out=out)),
-    ew.Sub: (2, lambda xp, at: lambda a, b, out: xp.subtract(a, b, out=out)),
-    ew.Mul: (2, lambda xp, at: lambda a, b, out: xp.multiply(a, b, out=out)),
-    ew.Div: (2, lambda xp, at: lambda a, b, out: xp.true_divide(a, b, out=out)),
-    ew.Neg: (1, lambda xp, at: lambda a, out: xp.negative(a, out=out)),
-    ew.Exp: (1, lambda xp, at: lambda a, out: xp.exp(a, out=out)),
-    ew.Log: (1, lambda xp, at: lambda a, out: xp.log(a, out=out)),
-    ew.Sqrt: (1, lambda xp, at: lambda a, out: xp.sqrt(a, out=out)),
-    ew.Abs: (1, lambda xp, at: lambda a, out: xp.absolute(a, out=out)),
-    ew.Tanh: (1, lambda xp, at: lambda a, out: xp.tanh(a, out=out)),
-    ew.ReLU: (1, lambda xp, at: lambda a, out: xp.maximum(a, 0, out=out)),
-    ew.Sigmoid: (1, lambda xp, at: lambda a, out: _sigmoid(xp, a, out)),
-    ew.PowScalar: (1, lambda xp, at: lambda a, out: xp.power(a, at["exponent"], out=out)),
-    ew.Clamp: (1, lambda xp, at: lambda a, out: xp.clip(a, at["min"], at["max"], out=out)),
+    ew.Add: lambda at: [("add", "{0}", "{1}")],
+    ew.Sub: lambda at: [("subtract", "{0}", "{1}")],
+    ew.Mul: lambda at: [("multiply", "{0}", "{1}")],
+    ew.Div: lambda at: [("true_divide", "{0}", "{1}")],
+    ew.Neg: lambda at: [("negative", "{0}")],
+    ew.Exp: lambda at: [("exp", "{0}")],
+    ew.Log: lambda at: [("log", "{0}")],
+    ew.Sqrt: lambda at: [("sqrt", "{0}")],
+    ew.Abs: lambda at: [("absolute", "{0}")],
+    ew.Tanh: lambda at: [("tanh", "{0}")],
+    ew.ReLU: lambda at: [("maximum", "{0}", "0")],
+    # the engine's stable sigmoid, 0.5 * tanh(0.5 * a) + 0.5, step by step
+    ew.Sigmoid: lambda at: [("multiply", "{0}", "0.5"), ("tanh", "{acc}"),
+                            ("multiply", "{acc}", "0.5"), ("add", "{acc}", "0.5")],
+    ew.PowScalar: lambda at: [("power", "{0}", repr(at["exponent"]))],
+    ew.Clamp: lambda at: _clamp(at["min"], at["max"]),
 }
+
+
+_OUT_BY_KEYWORD = ("maximum", "minimum")  # numpy deprecates their positional out
+
+
+def _clamp(low, high):
+    calls = [("maximum", "{0}", repr(low))] if low is not None else []
+    if high is not None:
+        calls.append(("minimum", "{acc}" if calls else "{0}", repr(high)))
+    return calls or [("positive", "{0}")]
 
 
 class FusedKernel:
     """`program`: one (Function class, attrs, refs) per fused op in order, where each ref
     is -1 for the running value or k for the k-th external input."""
 
-    def __init__(self, program):
+    def __init__(self, program, n_inputs):
         self.program = program
+        self.n_inputs = n_inputs
         self._compiled = {}
 
     def ops(self):
         return [cls.op for cls, _, _ in self.program]
 
-    def steps(self, xp):
-        steps = self._compiled.get(xp.__name__)
-        if steps is None:
-            steps = [(FUSIBLE[cls][1](xp, attrs), refs) for cls, attrs, refs in self.program]
-            self._compiled[xp.__name__] = steps
-        return steps
+    def source(self, in_place):
+        """The kernel's Python source: `kernel(i0, i1, ..., out)` writing into out when
+        `in_place`, else `kernel(i0, i1, ...)` returning a new value."""
+        args = [f"i{k}" for k in range(self.n_inputs)]
+        acc = "out" if in_place else "acc"
+        lines = []
+        for cls, attrs, refs in self.program:
+            names = [acc if r < 0 else f"i{r}" for r in refs]
+            for ufunc, *operands in FUSIBLE[cls](attrs):
+                values = [o.format(*names, acc=acc) for o in operands]
+                call = f"xp.{ufunc}({', '.join(values)}"
+                out = "out=out" if ufunc in _OUT_BY_KEYWORD else "out"
+                lines.append(f"{call}, {out})" if in_place else f"{acc} = {call})")
+        params = ", ".join(args + (["out"] if in_place else []))
+        body = "".join(f"    {line}\n" for line in lines)
+        return f"def kernel({params}):\n{body}    return {acc}\n"
 
-    def run(self, xp, ins, out):
-        """Evaluate the chain on `ins` into `out` (an array of the result's shape)."""
-        acc = None
-        for f, refs in self.steps(xp):
-            acc = f(*[acc if r < 0 else ins[r] for r in refs], out)
-        return acc
-
-    def fused_gpu(self, cupy):
-        """One CuPy kernel for the chain (cupy.fuse traces it once per input signature)."""
-        steps = self.steps(cupy)
-
-        def chain(*ins):
-            acc = None
-            for f, refs in steps:
-                acc = f(*[acc if r < 0 else ins[r] for r in refs], None)
-            return acc
-        return cupy.fuse(chain)
+    def compiled(self, xp, in_place=True):
+        key = (xp.__name__, in_place)
+        kernel = self._compiled.get(key)
+        if kernel is None:
+            env = {"xp": xp}
+            exec(compile(self.source(in_place), "<fused kernel>", "exec"), env)
+            kernel = env["kernel"]
+            if not in_place:
+                kernel = xp.fuse(kernel)
+            self._compiled[key] = kernel
+        return kernel

@@ -58,4 +58,4 @@ def _fuse(g, chain, swap):
     last = chain[-1]
     return Node(g, next(g._ids), "fused", "fused", externals, shape=last.shape,
                 dtype=last.dtype, scope=last.scope, phase=last.phase,
-                value=FusedKernel(program), fused_from=chain)
+                value=FusedKernel(program, len(externals)), fused_from=chain)
