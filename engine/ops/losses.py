@@ -48,8 +48,9 @@ class CrossEntropy(Function):
             if target.shape != logits.shape[:1] + logits.shape[2:]:
                 raise ValueError("shape")
             if target.size and (target.min() < 0 or target.max() >= logits.shape[1]):
-                raise IndexError(f"target {int(target.max())} is out of range for "
-                                 f"{logits.shape[1]} classes")
+                bad = int(target.min()) if target.min() < 0 else int(target.max())
+                raise IndexError(f"target {bad} is out of range for {logits.shape[1]} classes "
+                                 f"(logits {tuple(logits.shape)}, targets {tuple(target.shape)})")
             if logp.ndim == 2:  # plain indexing: take_along_axis costs ~10x more per call
                 loss = -logp[xp.arange(target.shape[0]), target]
             else:
