@@ -77,3 +77,17 @@ def test_train_op_updates_the_modules_parameters_and_optimizer_state():
     assert all(not np.array_equal(b, p.numpy()) for b, p in zip(before, model.parameters()))
     assert all(opt.state[id(p)]["step"] == 1 for p in model.parameters())
     assert opt.step_count == 1
+
+
+@pytest.mark.gpu
+def test_static_training_on_the_gpu_matches_the_cpu():
+    reference, model, x, y, shape = _twins("mlp")
+    expected = dynamic_trajectory(reference, make_optimizer("adam", reference.parameters()),
+                                  x, y, 5)
+    model.to("cuda")
+    g, xs, ys, loss = _built(model, shape)
+    train = static.minimize(loss, make_optimizer("adam", model.parameters()))
+    sess = static.Session(g)
+    assert any(n.kind == "fused" for n in sess.graph.nodes)  # runs through cupy.fuse
+    losses = [sess.run([loss, train], {xs: x, ys: y})[0] for _ in range(5)]
+    np.testing.assert_allclose(losses, expected, rtol=1e-4, atol=1e-6)
