@@ -1,0 +1,287 @@
+"""What the views show, and the one object widgets read: the project and its validation
+report, the built run and its debugger, the latest debugger state, the graph, the selected
+node, per-node statistics, loss/accuracy curves and breakpoint hits.
+
+Headless (no Qt): the main window calls `pump()` from a UI timer (~30 Hz); it drains the
+debugger's records in batches (records of older generations are already dropped by the
+debugger) and tells subscribers what changed. Widgets send intents back through the
+methods (step, run, pause, reset, toggle_breakpoint, select). Training never runs on the
+caller's thread: the debugger's worker does it.
+"""
+import copy
+import threading
+import time
+from collections import deque
+
+import numpy as np
+
+import engine as sg
+from engine.backend import cuda_status
+
+from .breakpoints import Breakpoint
+from .builder import BuildError, build, make_breakpoints
+from .debugger import Debugger
+from .history import stats_dict
+from .project import validate
+
+STEP_COMMANDS = ("op", "layer", "out", "phase", "iteration")
+ACCURACY_EVERY = 10  # iterations between two test-accuracy evaluations
+TIMING_WINDOW = 20  # iterations averaged for the time per step
+
+
+def gpu_status():
+    """(available, reason shown when it is not)."""
+    available, reason = cuda_status()
+    return available, "" if available else (reason or "no CUDA device")
+
+
+def test_accuracy(built, loss_name):
+    """Accuracy of the model on the test split (classification losses), else None."""
+    test = built.test_set
+    if loss_name not in ("CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss") or not len(test):
+        return None
+    model = built.model
+    was_training = model.training
+    model.eval()
+    try:
+        with sg.no_grad():
+            out = model(sg.tensor(test.X, device=built.device)).numpy()
+    finally:
+        model.train(was_training)
+    y = np.asarray(test.y)
+    if loss_name == "CrossEntropyLoss":
+        predicted = out.argmax(axis=-1)
+    else:
+        predicted = (out > (0.0 if loss_name == "BCEWithLogitsLoss" else 0.5)).astype(y.dtype)
+    if predicted.size != y.size:
+        return None
+    return float(np.mean(predicted.reshape(y.shape) == y))
+
+
+class Session:
+    """See the module docstring. `subscribe(fn)`: fn(changes) with changes a set among
+    "project", "state", "graph", "stats", "curves", "hits", "selection", "breakpoints"."""
+
+    def __init__(self):
+        self.project = None
+        self.path = None  # the file the project was opened from or saved to
+        self.report = None
+        self.built = None
+        self.build_error = None  # message when the project does not build
+        self.debugger = None
+        self.state = None
+        self.graph = ()
+        self.selected = None  # a node key, or a layer scope ("0", "1", ...)
+        self.stats = {}  # node key -> {"value": {stat: x}, "grad": {stat: x}}
+        self.losses = []  # (iteration, loss)
+        self.accuracies = []  # (iteration, test accuracy)
+        self.hits = []  # Hits in order
+        self.breakpoint_targets = set()  # nodes and layers toggled with F9
+        self.seconds_per_iteration = None  # while running: mean over the last iterations
+        self.seconds_per_step = None  # the last command, from sending it to the stop
+        self._sent_at = None
+        self._listeners = []
+        self._worker_lock = threading.Lock()
+        self._worker_accuracies = deque()
+        self._worker_losses = deque()
+        self._worker_hits = deque()
+        self._finish_times = deque(maxlen=TIMING_WINDOW + 1)
+
+    # ---- subscribers -----------------------------------------------------------------------
+    def subscribe(self, fn):
+        self._listeners.append(fn)
+
+    def _notify(self, changes):
+        if changes:
+            for fn in list(self._listeners):
+                fn(set(changes))
+
+    # ---- the project -----------------------------------------------------------------------
+    def set_project(self, project, path=None, keep_path=False):
+        """Show `project` (a copy is kept): validate it and, when valid, build a fresh run."""
+        self.project = copy.deepcopy(project)
+        if not keep_path:
+            self.path = path
+        self.report = validate(self.project)
+        self._close_debugger()
+        self._clear_run()
+        self.built, self.build_error = None, None
+        if self.report.ok:
+            try:
+                self.built = build(self.project)
+            except (BuildError, ValueError, RuntimeError, MemoryError) as exc:
+                self.build_error = str(exc)
+        elif self.report.errors:
+            self.build_error = self.report.errors[0].message
+        if self.built is not None:
+            self.debugger = Debugger(self.built)
+            self.debugger.subscribe(iteration_finished=self._on_iteration, stopped=self._on_stop)
+            self._apply_breakpoints()
+            self.state = self.debugger.state()
+        self._notify({"project", "state", "graph", "curves", "hits", "stats", "selection",
+                      "breakpoints"})
+
+    def run_blocker(self):
+        """Why Run and the step commands are disabled, or "" when they are enabled."""
+        if self.project is None:
+            return "no project is open"
+        if self.debugger is None:
+            return f"the network is invalid: {self.build_error or 'it does not build'}"
+        return ""
+
+    def close(self):
+        self._close_debugger()
+
+    def _close_debugger(self):
+        if self.debugger is not None:
+            self.debugger.close()
+            self.debugger = None
+
+    def _clear_run(self):
+        self.state = None
+        self.graph = ()
+        self.stats = {}
+        self.losses, self.accuracies, self.hits = [], [], []
+        self.seconds_per_iteration = None
+        with self._worker_lock:
+            for pending in (self._worker_accuracies, self._worker_losses, self._worker_hits,
+                            self._finish_times):
+                pending.clear()
+
+    # ---- intents ---------------------------------------------------------------------------
+    def step(self, mode):
+        if mode not in STEP_COMMANDS:
+            raise ValueError(f"step mode must be one of {STEP_COMMANDS}, got {mode!r}")
+        self._command(f"step_{mode}")
+
+    def run(self):
+        self._command("run")
+
+    def pause(self):
+        self._command("pause")
+
+    def stop(self):
+        self._command("stop")
+
+    def reset(self):
+        """Stop and restore the initial weights; curves and hits start again."""
+        if self.debugger is None:
+            return
+        self.debugger.reset()
+        self.debugger.wait()
+        self._clear_run()
+        self.state = self.debugger.state()
+        self._notify({"state", "graph", "curves", "hits", "stats"})
+
+    def _command(self, name):
+        if self.debugger is None:
+            raise RuntimeError(f"cannot {name.replace('_', ' ')}: {self.run_blocker()}")
+        self.pump()  # what the views show now belongs to the generation this command ends
+        if name != "pause":
+            with self._worker_lock:
+                self._finish_times.clear()
+                self._sent_at = time.perf_counter()
+        getattr(self.debugger, name)()
+
+    def select(self, key):
+        if key != self.selected:
+            self.selected = key
+            self._notify({"selection"})
+
+    def toggle_breakpoint(self, target=None):
+        """Toggle a breakpoint on `target` (default: the selection): a node key
+        ("<scope>/<op>#<k>") or a layer scope; returns whether it is set now."""
+        target = self.selected if target is None else target
+        if target is None:
+            raise ValueError("select a node or a layer to toggle a breakpoint on it")
+        if target in self.breakpoint_targets:
+            self.breakpoint_targets.discard(target)
+        else:
+            self.breakpoint_targets.add(target)
+        self._apply_breakpoints()
+        self._notify({"breakpoints"})
+        return target in self.breakpoint_targets
+
+    def _apply_breakpoints(self):
+        if self.debugger is None:
+            return
+        toggled = [Breakpoint.node(t) if "/" in t else Breakpoint.layer(t)
+                   for t in sorted(self.breakpoint_targets)]
+        self.debugger.set_breakpoints(make_breakpoints(self.project.breakpoints) + toggled)
+
+    # ---- what the worker reports (worker thread): kept whatever the generation ---------------
+    def _on_stop(self, hit):
+        now = time.perf_counter()
+        with self._worker_lock:
+            self._worker_hits.append(hit)
+            if self._sent_at is not None:
+                self.seconds_per_step, self._sent_at = now - self._sent_at, None
+
+    def _on_iteration(self, iteration, loss):
+        now = time.perf_counter()
+        built, loss_name = self.built, self.project.train.loss
+        accuracy = None
+        if iteration % ACCURACY_EVERY == 0 and built is not None:
+            accuracy = test_accuracy(built, loss_name)
+        with self._worker_lock:
+            self._finish_times.append(now)
+            self._worker_losses.append((iteration, loss))
+            if accuracy is not None:
+                self._worker_accuracies.append((iteration, accuracy))
+
+    # ---- the UI timer ----------------------------------------------------------------------
+    def pump(self):
+        """Drain the debugger's records into the session and notify; returns the changes."""
+        if self.debugger is None:
+            return set()
+        changes = set()
+        for record in self.debugger.drain():
+            changes |= self._apply(record)
+        with self._worker_lock:
+            for pending, into, change in ((self._worker_losses, self.losses, "curves"),
+                                          (self._worker_accuracies, self.accuracies, "curves"),
+                                          (self._worker_hits, self.hits, "hits")):
+                if pending:
+                    into += pending
+                    pending.clear()
+                    changes.add(change)
+            times = list(self._finish_times)
+        if len(times) > 1:
+            self.seconds_per_iteration = (times[-1] - times[0]) / (len(times) - 1)
+        state = self.debugger.state()
+        if state != self.state:
+            if self.state is None or state.graph != self.state.graph:
+                self.graph = state.graph
+                changes.add("graph")
+            self.state = state
+            changes.add("state")
+        self._notify(changes)
+        return changes
+
+    def _apply(self, record):
+        data = record.data
+        if record.kind in ("values", "grads"):
+            kind = "value" if record.kind == "values" else "grad"
+            for key, row in zip(data["keys"], data["stats"]):
+                self.stats.setdefault(key, {})[kind] = stats_dict(row)
+            return {"stats"}
+        if record.kind == "graph":
+            self.graph = data["nodes"]
+            return {"graph"}
+        return set()
+
+    # ---- reads for the views ---------------------------------------------------------------
+    def value(self, key):
+        """The selected node's value (host numpy array) in the current iteration, or None."""
+        return self._read(key, "value")
+
+    def grad(self, key):
+        return self._read(key, "grad")
+
+    def _read(self, key, what):
+        if self.debugger is None:
+            return None
+        try:
+            return getattr(self.debugger, what)(key)
+        except KeyError:
+            return None

@@ -1,0 +1,19 @@
+"""Run a session for N iterations while the Qt event loop keeps turning (used by the
+command line's --steps and by the tests)."""
+import time
+
+
+def run_steps(app, session, iterations, timeout_s):
+    """Step `iterations` training iterations; True when all ran, False when a breakpoint or
+    an error stopped the run first or `timeout_s` passed."""
+    deadline = time.monotonic() + timeout_s
+    target = session.state.completed + iterations
+    while session.state.completed < target:
+        session.step("iteration")
+        while not session.debugger.wait(0.005) and time.monotonic() < deadline:
+            app.processEvents()
+        session.pump()
+        hit = session.state.last_hit
+        if hit is None or hit.kind != "step_iteration" or time.monotonic() > deadline:
+            return session.state.completed >= target
+    return True

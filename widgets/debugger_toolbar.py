@@ -1,0 +1,78 @@
+"""The debugger's commands as actions (toolbar buttons, Debug menu entries and shortcuts),
+enabled or disabled with the reason from the session."""
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QToolBar
+
+# (name, label, shortcut, tip); name is a session intent ("step_op" -> session.step("op"))
+COMMANDS = (
+    ("run", "Run", "F5", "Run until a breakpoint"),
+    ("pause", "Pause", "F6", "Pause at the next op"),
+    ("step_op", "Step op", "F11", "To the next forward or backward op"),
+    ("step_layer", "Step layer", "F10", "To the end of the current layer's forward or backward"),
+    ("step_out", "Step out", "Shift+F11", "To the end of the current layer"),
+    ("step_phase", "Step phase", "Ctrl+F11", "To the end of forward, backward or the update"),
+    ("step_iteration", "Step iteration", "Ctrl+F10", "To the end of the training iteration"),
+    ("reset", "Stop/Reset", "Shift+F5", "Stop and restore the initial weights"),
+    ("toggle_breakpoint", "Toggle breakpoint", "F9",
+     "Toggle a breakpoint on the selected node or layer"),
+)
+
+
+class DebuggerActions(QObject):
+    """One QAction per command in `actions` (by name); `error(message)` reports a command
+    that could not run."""
+
+    def __init__(self, session, report, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.report = report  # fn(message), e.g. the status bar
+        self.actions = {}
+        for name, label, shortcut, tip in COMMANDS:
+            action = QAction(label, parent)
+            action.setObjectName(f"action_{name}")
+            action.setShortcut(QKeySequence(shortcut))
+            action.setData(f"{tip} ({shortcut})")
+            action.setToolTip(action.data())
+            action.triggered.connect(lambda checked=False, name=name: self.trigger(name))
+            self.actions[name] = action
+        session.subscribe(lambda changes: changes & {"project", "state", "selection"}
+                          and self.update_enabled())
+        self.update_enabled()
+
+    def trigger(self, name):
+        session = self.session
+        try:
+            if name.startswith("step_"):
+                session.step(name[len("step_"):])
+            elif name == "toggle_breakpoint":
+                on = session.toggle_breakpoint()
+                self.report(f"breakpoint {'set on' if on else 'removed from'} {session.selected}")
+            else:
+                getattr(session, name)()
+        except (RuntimeError, ValueError) as exc:
+            self.report(str(exc))
+
+    def update_enabled(self):
+        blocker = self.session.run_blocker()
+        state = self.session.state
+        running = state is not None and state.status == "running"
+        for name, action in self.actions.items():
+            reason = blocker
+            if not reason and name == "pause" and not running:
+                reason = "nothing is running"
+            if not reason and name == "toggle_breakpoint" and self.session.selected is None:
+                reason = "select a node or a layer first"
+            action.setEnabled(not reason)
+            action.setToolTip(action.data() + (f"\nDisabled: {reason}" if reason else ""))
+            action.setStatusTip(f"Disabled: {reason}" if reason else action.data())
+
+
+class DebuggerToolbar(QToolBar):
+    def __init__(self, actions, parent=None):
+        super().__init__("Debugger", parent)
+        self.setObjectName("debuggerToolbar")
+        for name, action in actions.actions.items():
+            if name in ("reset", "toggle_breakpoint"):
+                self.addSeparator()
+            self.addAction(action)

@@ -1,0 +1,167 @@
+"""Training configuration: dataset and its parameters, loss, optimizer, learning rate,
+batch size, seed, device and mode. Every change is sent as a new Project through
+`edit_requested`, like the network builder's edits."""
+import copy
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from app.project_data import dataset_defaults
+from app.session import gpu_status
+from app.specs import DEVICES, LOSSES, MODES, OPTIMIZERS
+from engine.data import DATASETS
+
+LOSS_TIPS = {
+    "CrossEntropyLoss": "Softmax + negative log-likelihood over class logits",
+    "MSELoss": "Mean squared error, for regression",
+    "BCELoss": "Binary cross-entropy of probabilities (after a Sigmoid)",
+    "BCEWithLogitsLoss": "Binary cross-entropy of logits (sigmoid included, stabler)",
+}
+MODE_TIPS = {"dynamic": "Define-by-run: every op runs as Python executes it (steppable)",
+             "static": "Build a graph first, optimise it, then run it (compare view)"}
+
+
+def generated_datasets():
+    """Datasets generated in memory (file-based ones need a path and are not offered)."""
+    return [name for name, info in DATASETS.items() if info.kind != "file"]
+
+
+class TrainingConfig(QWidget):
+    """edit_requested(project, description, merge id)."""
+
+    edit_requested = Signal(object, str, str)
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self._updating = False
+        self.dataset = QComboBox()
+        self.dataset.addItems(generated_datasets())
+        for i, name in enumerate(generated_datasets()):
+            self.dataset.setItemData(i, DATASETS[name].description, 3)  # Qt.ToolTipRole
+        self.dataset.setToolTip("The training data (generated, nothing is downloaded)")
+        self.dataset.currentTextChanged.connect(self._dataset_changed)
+        self.dataset_params = QFormLayout()
+        self.param_fields = {}
+        self.loss = self._combo(LOSSES, "The loss minimised", LOSS_TIPS)
+        self.optimizer = self._combo(OPTIMIZERS, "The update rule (PyTorch's)")
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(1e-5, 1000.0)
+        self.lr.setSingleStep(0.001)
+        self.lr.setToolTip("Learning rate: the step size of each update")
+        self.batch_size = QSpinBox()
+        self.batch_size.setRange(1, 4096)
+        self.batch_size.setToolTip("Samples per training step")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Seed of the initial weights, the train/test split and shuffling")
+        self.device = self._combo(DEVICES, "Where tensors live: CPU (numpy) or GPU (CuPy)")
+        available, reason = gpu_status()
+        if not available:
+            index = self.device.findText("cuda")
+            self.device.model().item(index).setEnabled(False)
+            self.device.setItemData(index, f"GPU unavailable: {reason}", 3)
+            self.device.setToolTip(f"Where tensors live. GPU unavailable: {reason}")
+        self.mode = self._combo(MODES, "Dynamic (eager, steppable) or static (compiled graph)",
+                                MODE_TIPS)
+        for name, box in (("lr", self.lr), ("batch_size", self.batch_size), ("seed", self.seed)):
+            box.valueChanged.connect(lambda value, name=name: self._set_train(name, value))
+        for name, box in (("loss", self.loss), ("optimizer", self.optimizer),
+                          ("device", self.device), ("mode", self.mode)):
+            box.currentTextChanged.connect(lambda value, name=name: self._set_train(name, value))
+
+        data_box = QGroupBox("Data")
+        data_form = QFormLayout(data_box)
+        data_form.addRow("dataset", self.dataset)
+        data_form.addRow(self.dataset_params)
+        train_box = QGroupBox("Training")
+        train_form = QFormLayout(train_box)
+        for label, widget in (("loss", self.loss), ("optimizer", self.optimizer),
+                              ("learning rate", self.lr), ("batch size", self.batch_size),
+                              ("seed", self.seed), ("device", self.device), ("mode", self.mode)):
+            train_form.addRow(label, widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(data_box)
+        layout.addWidget(train_box)
+        layout.addStretch(1)
+        session.subscribe(lambda changes: "project" in changes and self.refresh())
+        self.refresh()
+
+    def _combo(self, items, tip, item_tips=None):
+        box = QComboBox()
+        box.addItems(list(items))
+        box.setToolTip(tip)
+        for i, item in enumerate(items):
+            if item_tips and item in item_tips:
+                box.setItemData(i, item_tips[item], 3)
+        return box
+
+    # ---- showing the project --------------------------------------------------------------
+    def refresh(self):
+        project = self.session.project
+        if project is None:
+            return
+        self._updating = True
+        try:
+            train = project.train
+            if self.dataset.findText(project.dataset.name) < 0:
+                self.dataset.addItem(project.dataset.name)
+            self.dataset.setCurrentText(project.dataset.name)
+            self._rebuild_params(project.dataset.name, project.dataset.params)
+            self.loss.setCurrentText(train.loss)
+            self.optimizer.setCurrentText(train.optimizer)
+            self.lr.setValue(train.lr)
+            self.batch_size.setValue(train.batch_size)
+            self.seed.setValue(train.seed)
+            self.device.setCurrentText(train.device)
+            self.mode.setCurrentText(train.mode)
+        finally:
+            self._updating = False
+
+    def _rebuild_params(self, name, params):
+        while self.dataset_params.rowCount():
+            self.dataset_params.removeRow(0)
+        self.param_fields = {}
+        if name not in DATASETS:
+            return
+        for param, default in dataset_defaults(name).items():
+            value = params.get(param, default)
+            if isinstance(default, bool) or not isinstance(default, (int, float)):
+                continue
+            if isinstance(default, int):
+                box = QSpinBox()
+                box.setRange(0 if param == "seed" else 1, 2**31 - 1 if param == "seed" else 100000)
+            else:
+                box = QDoubleSpinBox()
+                box.setDecimals(3)
+                box.setRange(0.0, 10.0)
+                box.setSingleStep(0.01)
+            box.setValue(value)
+            box.setToolTip(f"{name} dataset parameter {param!r} (default {default})")
+            box.valueChanged.connect(lambda v, param=param: self._set_dataset_param(param, v))
+            self.param_fields[param] = box
+            self.dataset_params.addRow(param, box)
+
+    # ---- edits ----------------------------------------------------------------------------
+    def _emit(self, change, description, merge):
+        if self._updating or self.session.project is None:
+            return
+        project = copy.deepcopy(self.session.project)
+        change(project)
+        self.edit_requested.emit(project, description, merge)
+
+    def _set_train(self, name, value):
+        self._emit(lambda p: setattr(p.train, name, value), f"set {name}", f"train:{name}")
+
+    def _dataset_changed(self, name):
+        def change(project):
+            project.dataset.name = name
+            project.dataset.params = {}
+        self._emit(change, f"dataset {name}", "")
+
+    def _set_dataset_param(self, param, value):
+        self._emit(lambda p: p.dataset.params.__setitem__(param, value),
+                   f"set dataset {param}", f"dataset:{param}")
