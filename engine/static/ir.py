@@ -1,6 +1,7 @@
 """The graph IR: nodes with op, inputs, attributes, static shapes (None for the batch dim)
 and dtypes, in topological order. Printable, and walkable by the app's views."""
 import itertools
+import sys
 import weakref
 
 import numpy as np
@@ -102,7 +103,7 @@ class Graph:
             from .. import backend
             node = self.new_node("variable", "variable", shape=tensor.shape,
                                  dtype=backend.to_numpy(tensor.data).dtype, value=tensor,
-                                 name=tensor.name, scope=_scope())
+                                 name=tensor.name or _parameter_name(tensor), scope=_scope())
             self.variables[id(tensor)] = node
         return node
 
@@ -197,6 +198,22 @@ def _short(v):
 def _scope():
     from ..autograd import current_scope
     return current_scope()
+
+
+def _parameter_name(tensor):
+    """"<module path>.<attribute>" of a Parameter read inside a module's forward (the name
+    named_parameters() gives it), found on the calling module; None elsewhere."""
+    from ..nn.module import Module
+    frame = sys._getframe(1)
+    while frame is not None:
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, Module):
+            for name, p in owner._parameters.items():
+                if p is tensor:
+                    path = _scope()
+                    return f"{path}.{name}" if path else name
+        frame = frame.f_back
+    return None
 
 
 def freeze(value):

@@ -27,6 +27,8 @@ def test_nodes_carry_what_the_views_draw():
     assert linear[0].shape == (None, 16) and linear[0].dtype == np.float32
     assert linear[0].inputs[0] is x.node
     assert {n.phase for n in g.nodes} == {"forward", "backward", "update"}
+    assert [n.name for n in g.nodes if n.kind == "variable"] == [
+        "0.weight", "0.bias", "2.weight", "2.bias"]
     text = str(g)
     assert "linear" in text and "sgd_update" in text and "(None, 16)" in text
     sess = static.Session(g)
