@@ -8,7 +8,7 @@ layout is enough and fast (2,000 nodes in a few tens of milliseconds):
   packed with numpy so that nodes keep at least one slot between their centres while staying
   as near as they can to where their op neighbours pull them (the chain stays straight);
   then each parameter takes the free place right of the op that reads it, each batch input
-  the place above it;
+  the place straight above it;
 - with `previous` positions (the last iteration's), every node that still exists keeps its
   x, and new nodes take the free place nearest their neighbours.
 Edges that point backwards in the given order (a cycle made by collapsing groups) are ignored
@@ -22,7 +22,7 @@ import numpy as np
 NODE_WIDTH = 150.0
 NODE_HEIGHT = 34.0
 H_GAP = 24.0
-V_GAP = 46.0
+V_GAP = 58.0
 SLOT = NODE_WIDTH + H_GAP
 ROW = NODE_HEIGHT + V_GAP
 LEAF_KINDS = ("param", "input")
@@ -55,7 +55,8 @@ def layout_graph(model, previous=None, sweeps=3):
         if i < j:
             preds[j].append(i)
             succs[i].append(j)
-    layer = _layers(preds, succs, leaf)
+    above = [n.kind == "input" for n in model.nodes]
+    layer = _layers(preds, succs, leaf, above)
     rows = _rows(layer)
     if previous and 2 * sum(k in previous for k in keys) >= len(keys):
         x = _stable_x(keys, rows, preds, succs, shift, previous)
@@ -66,15 +67,15 @@ def layout_graph(model, previous=None, sweeps=3):
                   {k: int(layer[i]) for i, k in enumerate(keys)})
 
 
-def _layers(preds, succs, leaf):
+def _layers(preds, succs, leaf, above):
     n = len(preds)
     layer = np.zeros(n, dtype=np.int64)
     for j in range(n):
         if preds[j]:
             layer[j] = max(layer[i] for i in preds[j]) + 1
-    for i in range(n):  # leaves just above their first consumer
+    for i in range(n):  # parameters beside their first consumer, inputs just above it
         if leaf[i] and succs[i]:
-            layer[i] = max(0, min(layer[j] for j in succs[i]) - 1)
+            layer[i] = max(0, min(layer[j] for j in succs[i]) - above[i])
     return layer
 
 
