@@ -62,7 +62,7 @@ class Executor:
                 needed.add(n.id)
                 stack.extend(n.inputs)
         order = [n for n in self.graph.nodes if n.id in needed]
-        fetched = {n.id for n in fetch_nodes}
+        fetched = self._fetched = {n.id for n in fetch_nodes}
         end = lifetimes(order, fetched, aliases=False, saved=False)
         free_at = {}
         for n in order:
@@ -125,7 +125,8 @@ class Executor:
             lines = [f"{v} = B{n.id}(v{n.inputs[1].id})"]
             for s in selects.get(n.id, ()):
                 lines += _pick(s, v, env, fwd)
-            lines.append(f"del {v}")
+            if n.id not in self._fetched:
+                lines.append(f"del {v}")
             if last_backward[fwd.id] == n.id:
                 env[f"C{fwd.id}"] = fn
                 lines.append(f"C{fwd.id}.saved = None")

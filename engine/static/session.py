@@ -29,7 +29,9 @@ class PassRecord:
 class Session:
     """`Session(g, passes=...)` compiles `g` (default: every pass, in order); `run(fetches,
     feed_dict)` evaluates exactly `fetches`. `g` is left as written; `sess.graph` is the
-    compiled graph; `sess.passes` the PassRecords; `sess.memory` the memory plan's report."""
+    compiled graph; `sess.passes` the PassRecords; `sess.memory` the memory plan's report.
+    A session runs one step at a time (its ops keep their saved state between forward and
+    backward), as a dynamic model does."""
 
     def __init__(self, graph, passes=None, batch_size=32):
         start = time.perf_counter()

@@ -14,7 +14,7 @@ def memory_planning(graph):
     batch = g.batch_size
     free, buffers, dying = {}, {}, {}
     for k, n in enumerate(order):
-        if n.kind == "fused" and n.id not in roots:
+        if n.kind == "fused" and end[n.id] != FOREVER:  # not (seen through) a root
             key = (n.shape, n.dtype.str)
             spare = free.get(key)
             b = spare.pop() if spare else len(buffers)

@@ -157,6 +157,17 @@ def test_fetched_values_do_not_alias_reused_buffers():
     np.testing.assert_array_equal(first, kept)
 
 
+def test_fetched_views_of_fused_values_survive_the_next_run():
+    with static.Graph() as g:
+        x = static.placeholder("x", (None, 8))
+        flat = _chain(x).reshape(-1)
+    sess = static.Session(g)
+    first = sess.run(flat, {x: np.zeros((2, 8), np.float32)})
+    kept = first.copy()
+    sess.run(flat, {x: np.ones((2, 8), np.float32)})
+    np.testing.assert_array_equal(first, kept)
+
+
 def test_pass_records_keep_before_and_after_graphs_for_replay():
     g, x, y = _chain_graph()
     sess = static.Session(g)
