@@ -103,16 +103,25 @@ class _Frame:
         self.nodes = []
         self.values = {}
         self.grads = {}
-        self.node_inputs = {}  # key -> input Tensors, for the statistics of a blamed node
         self.open_modules = []
-        self.backward_left = None  # scope -> backward events still to come
+        self.backward_root = None  # the key of the first backward event (the loss)
+        self.backward_seen = {}  # scope -> backward events so far
+        self._backward_expected = None
         self.last_key = None
         self.done = False
 
+    def backward_expected(self):
+        """scope -> backward events this iteration will have (computed when first needed)."""
+        if self._backward_expected is None:
+            self._backward_expected = _backward_counts(self.nodes, self.backward_root)
+        return self._backward_expected
+
     def left_in(self, layer):
-        if self.backward_left is None:
+        """Backward events of `layer` (nested layers included) still to come."""
+        if self.backward_root is None:
             return -1
-        return sum(n for s, n in self.backward_left.items() if in_layer(s, layer))
+        return sum(n - self.backward_seen.get(s, 0)
+                   for s, n in self.backward_expected().items() if in_layer(s, layer))
 
 
 def _root(array):
@@ -154,30 +163,30 @@ class _Recorder(Observer):
         if a.base is not None and id(_root(a)) in f.param_roots:
             a = a.copy()  # a view of a weight would change under the optimizer step
         f.values[key] = a
-        f.node_inputs[key] = node.inputs
         f.nodes.append(GraphNode(key, node.op, node.scope, tuple(map(f.keys.source, node.inputs)),
                                  a.shape, a.dtype, out.requires_grad))
         f.last_key = key
         bps = d._breakpoints
         hit = bps.check_op("forward", f.iteration, key, node.scope, node.op, a) if bps.per_op else None
-        if hit is not None or not d._free_running():
-            d._reached(Position(f.iteration, "forward", "op", key, node.op, node.scope), hit, a)
+        if hit is not None or d._command is not None or d._abort is not None or d._target is not None:
+            d._reached(Position(f.iteration, "forward", "op", key, node.op, node.scope), hit, a,
+                       node.inputs)
 
     def on_backward(self, node, grad):
         d, f = self.d, self.d._frame
         key = f.keys.key(node)
         g = grad.data
         f.grads[key] = g
-        if f.backward_left is None:
-            f.backward_left = _backward_counts(f.nodes, key)
-        left = f.backward_left.get(node.scope, 0) - 1
-        f.backward_left[node.scope] = left
+        if f.backward_root is None:
+            f.backward_root = key
+        seen = f.backward_seen[node.scope] = f.backward_seen.get(node.scope, 0) + 1
         f.last_key = key
         bps = d._breakpoints
         hit = bps.check_op("backward", f.iteration, key, node.scope, node.op, g) if bps.per_op else None
-        if hit is not None or not d._free_running():
+        if hit is not None or d._command is not None or d._abort is not None or d._target is not None:
+            done = seen == f.backward_expected().get(node.scope)
             d._reached(Position(f.iteration, "backward", "op", key, node.op, node.scope,
-                                node.scope if left == 0 else None), hit, g)
+                                node.scope if done else None), hit, g, node.inputs)
 
     def on_module_enter(self, module, path):
         self.d._frame.open_modules.append(path)
@@ -186,7 +195,7 @@ class _Recorder(Observer):
         d, f = self.d, self.d._frame
         if f.open_modules and f.open_modules[-1] == path:
             f.open_modules.pop()
-        if not d._free_running():
+        if d._command is not None or d._abort is not None or d._target is not None:
             d._reached(Position(f.iteration, "forward", "layer_end", f.last_key, None, path, path))
 
 
@@ -403,8 +412,7 @@ class Debugger:
         x, y = self._pending_batch
         self._generator_state = default_generator().bit_generator.state
         roots = {id(_root(p.data)) for p in self._params}
-        frame = _Frame(self._completed, NodeKeys(self._param_names), roots)
-        frame.keys.begin((x, y))
+        frame = _Frame(self._completed, NodeKeys(self._param_names, (x, y)), roots)
         with self._cv:
             self._frame = frame
             self._breakpoints.reset_iteration()
@@ -427,7 +435,8 @@ class Debugger:
             self._losses.append(loss_value)
             self._push("iteration", frame.iteration, loss=loss_value)
         self._emit("iteration_finished", frame.iteration, loss_value)
-        self._reached(Position(frame.iteration, "update", "phase_end"))
+        if not self._free_running():
+            self._reached(Position(frame.iteration, "update", "phase_end"))
 
     def _next_batch(self):
         if self._batches is None:
@@ -449,8 +458,6 @@ class Debugger:
                                  "a new epoch: pass a re-iterable loader)")
 
     def _end_forward(self, frame, loss, loss_value):
-        keys, arrays = list(frame.values), list(frame.values.values())
-        stats = self.history.record(frame.iteration, "value", keys, arrays)
         with self._cv:
             nodes = tuple(frame.nodes)
             if nodes != self._previous_graph:
@@ -461,25 +468,39 @@ class Debugger:
                 self._previous_graph = nodes
                 self._push("graph", frame.iteration, nodes=nodes, new_keys=self._new_keys,
                            absent_keys=self._absent_keys)
-            self._push("values", frame.iteration, keys=keys, stats=stats)
-            hit = self._breakpoints.check_loss(loss_value, self._losses)
-        key = frame.keys.key(loss.creator) if loss.creator is not None else None
-        self._reached(Position(frame.iteration, "forward", "phase_end", key,
-                               loss.creator.op if loss.creator else None, LOSS_SCOPE), hit)
+            found = self._breakpoints.check_loss(loss_value, self._losses)
+        self._record(frame, "value")
+        if found is not None or not self._free_running():
+            creator = loss.creator
+            self._reached(Position(frame.iteration, "forward", "phase_end",
+                                   frame.keys.key(creator) if creator else None,
+                                   creator.op if creator else None, LOSS_SCOPE), found)
 
     def _end_backward(self, frame):
-        keys, arrays = list(frame.grads), list(frame.grads.values())
-        stats = self.history.record(frame.iteration, "grad", keys, arrays)
-        with self._cv:
-            self._push("grads", frame.iteration, keys=keys, stats=stats)
-            bps = self._breakpoints
-        hit = bps.check_parameter_grads([p.grad.data for p in self._params if p.grad is not None])
-        self._reached(Position(frame.iteration, "backward", "phase_end", frame.last_key), hit)
+        self._record(frame, "grad")
+        bps = self._breakpoints
+        found = bps.check_parameter_grads(
+            [p.grad.data for p in self._params if p.grad is not None]) if bps.global_grad_norms else None
+        if found is not None or not self._free_running():
+            self._reached(Position(frame.iteration, "backward", "phase_end", frame.last_key),
+                          found)
 
-    def _reached(self, pos, found=None, array=None):
+    def _record(self, frame, kind):
+        """The values or gradients into the history; unless running freely (when statistics
+        are computed in batches), their statistics into the records for the views."""
+        store = frame.values if kind == "value" else frame.grads
+        keys = list(store)
+        stats = self.history.record(frame.iteration, kind, keys, list(store.values()),
+                                    flush=not self._free_running())
+        if stats is not None:
+            self._records.append(Record("values" if kind == "value" else "grads",
+                                        self._generation, frame.iteration,
+                                        dict(keys=keys, stats=stats)))
+
+    def _reached(self, pos, found=None, array=None, inputs=()):
         """A stop point: stop here if a breakpoint hit (`found`), a pause or the step target
         says so, then block until the next command."""
-        details = self._details(pos, found, array) if found is not None else {}
+        details = self._details(found, array, inputs) if found is not None else {}
         with self._cv:
             if self._abort is not None:
                 raise _Abort(self._abort)
@@ -525,16 +546,15 @@ class Debugger:
             self._target_hit = _STEP_HITS[command]
         return False
 
-    def _details(self, pos, found, array):
+    def _details(self, found, array, inputs):
         """Statistics that explain a hit: the tensor's, and its node's inputs' for NaN blame."""
         if array is None:
             return {}
         details = {"stats": stats_dict(summarize([array])[0])}
-        f = self._frame
-        inputs = f.node_inputs.get(pos.key) if found[0] == "non_finite" else None
-        if inputs:
+        if found[0] == "non_finite" and inputs:
             rows = summarize([t.data for t in inputs])
-            details["inputs"] = [dict(key=f.keys.source(t), shape=tuple(t.shape), **stats_dict(r))
+            source = self._frame.keys.source
+            details["inputs"] = [dict(key=source(t), shape=tuple(t.shape), **stats_dict(r))
                                  for t, r in zip(inputs, rows)]
         return details
 

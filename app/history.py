@@ -3,11 +3,14 @@ for every iteration, and the full tensors of the last iterations within a memory
 
 Statistics are computed with the array's own module (numpy, or CuPy on the device); only the
 seven numbers per tensor are copied to the host. Full tensors are kept as they are (on their
-device), counted in bytes, the oldest dropped first when the budget is exceeded.
+device, no copy) for the last `keep_last` iterations and within `memory_budget` bytes, the
+oldest dropped first. A small `keep_last` keeps recording cheap: once it is reached, the memory
+of dropped tensors is reused by the next iterations instead of fresh pages being touched.
 """
+import math
 import threading
 from collections import OrderedDict
-from functools import wraps
+from functools import lru_cache, wraps
 
 import numpy as np
 
@@ -15,7 +18,8 @@ from engine import get_array_module
 
 STAT_NAMES = ("mean", "std", "min", "max", "norm", "zero_fraction", "nonfinite")
 KINDS = ("value", "grad")
-_SMALL = 4096  # arrays up to this size are summarised together in one concatenated pass
+_SMALL = 4096  # arrays up to this size are stacked with those of the same shape
+_PENDING_BYTES = 2**20  # tensors waiting for their statistics (besides those kept anyway)
 
 
 class NotKept(KeyError):
@@ -26,71 +30,68 @@ class NotKept(KeyError):
 
 
 def summarize(arrays):
-    """Statistics of each array as a float64 (len(arrays), 7) host array (columns STAT_NAMES)."""
+    """Statistics of each array as a float64 (len(arrays), 7) host array (columns STAT_NAMES).
+
+    Small arrays of equal shape are stacked and reduced together along rows (one call per
+    statistic for the whole group); sums go through BLAS (a product with a vector of ones)."""
     out = np.full((len(arrays), len(STAT_NAMES)), np.nan)
-    with np.errstate(all="ignore"):  # non-finite values give non-finite statistics
-        _summarize_into(out, arrays)
-    return out
-
-
-def _summarize_into(out, arrays):
-    small = []
+    groups = {}
     for i, a in enumerate(arrays):
-        if a.size == 0:
-            continue
-        if a.size <= _SMALL and get_array_module(a) is np:
-            small.append(i)
-        else:
-            out[i] = _summarize_one(a)
-    if small:
-        out[small] = _summarize_concatenated([arrays[i] for i in small])
-
-
-def _summarize_concatenated(arrays):
-    """One vectorised pass over many small host arrays (segment reductions)."""
-    sizes = np.array([a.size for a in arrays])
-    starts = np.zeros(len(arrays), dtype=np.intp)
-    np.cumsum(sizes[:-1], out=starts[1:])
-    flat = np.concatenate([a.ravel() for a in arrays], dtype=np.float64)
-    sums = np.add.reduceat(flat, starts)
-    squares = np.add.reduceat(flat * flat, starts)
-    out = np.empty((len(arrays), len(STAT_NAMES)))
-    out[:, 0] = mean = sums / sizes
-    out[:, 1] = np.sqrt(np.maximum(squares / sizes - mean * mean, 0.0))
-    out[:, 2] = np.minimum.reduceat(flat, starts)
-    out[:, 3] = np.maximum.reduceat(flat, starts)
-    out[:, 4] = np.sqrt(squares)
-    out[:, 5] = np.add.reduceat(flat == 0, starts, dtype=np.float64) / sizes
-    if np.isfinite(squares).all():
-        out[:, 6] = 0
-    else:
-        out[:, 6] = sizes - np.add.reduceat(np.isfinite(flat), starts, dtype=np.float64)
+        if a.size == 1 and isinstance(a, np.ndarray):
+            out[i] = _scalar_stats(float(a.reshape(-1)[0]))
+        elif a.size:
+            group = (a.shape, a.dtype, type(a)) if a.size <= _SMALL else i
+            groups.setdefault(group, []).append(i)
+    with np.errstate(all="ignore"):  # non-finite values give non-finite statistics
+        for rows in groups.values():
+            out[rows] = _summarize_rows([arrays[i] for i in rows])
     return out
 
 
-def _summarize_one(a):
-    xp = get_array_module(a)
-    f = a.ravel()
-    if f.dtype.kind != "f":
-        f = f.astype(np.float64)
-    n = f.size
-    if xp is not np:  # on the device: compute there, copy the seven numbers once
-        mean = f.mean()
-        stats = xp.stack([mean, f.std(), f.min(), f.max(), xp.sqrt(xp.dot(f, f)),
-                          xp.count_nonzero(f == 0) / n,
-                          n - xp.count_nonzero(xp.isfinite(f))]).astype(xp.float64)
-        return stats.get()
-    total, squares = float(f.sum()), float(np.dot(f, f))
-    mean = total / n
-    var = squares / n - mean * mean
-    if not var > 1e-3 * mean * mean:  # cancellation (or non-finite): use the centred form
-        var = float(np.mean(np.square(f - mean, dtype=np.float64)))
-    if np.isfinite(total) and np.isfinite(squares):
-        nonfinite = 0
+def _scalar_stats(v):
+    finite = math.isfinite(v)
+    return (v, 0.0 if finite else math.nan, v, v, abs(v), float(v == 0), 0.0 if finite else 1.0)
+
+
+@lru_cache(maxsize=64)
+def _ones(n, dtype, xp):
+    return xp.ones(n, dtype=dtype)
+
+
+def _summarize_rows(arrays):
+    """Statistics of arrays of one shape, dtype and module: one row each."""
+    xp = get_array_module(arrays[0])
+    k, n = len(arrays), arrays[0].size
+    if k == 1:
+        m = arrays[0].reshape(1, n)
     else:
-        nonfinite = n - int(np.count_nonzero(np.isfinite(f)))
-    return (mean, np.sqrt(max(var, 0.0)) if np.isfinite(var) else np.nan, float(f.min()),
-            float(f.max()), np.sqrt(squares), np.count_nonzero(f == 0) / n, nonfinite)
+        m = (xp.concatenate(arrays) if arrays[0].ndim else xp.stack(arrays)).reshape(k, n)
+    if m.dtype.kind != "f":
+        m = m.astype(xp.float64)
+    if k == 1:
+        f = m[0]
+        squares = xp.reshape(xp.dot(f, f), (1,))
+        zeros = xp.reshape(xp.count_nonzero(f == 0), (1,))
+    else:
+        squares = xp.einsum("ij,ij->i", m, m)
+        zeros = xp.add.reduce(m == 0, axis=1, dtype=xp.int64)
+    squares = squares.astype(xp.float64)
+    mean = (m @ _ones(n, m.dtype, xp)).astype(xp.float64) / n
+    if xp is np and np.isfinite(squares).all():
+        nonfinite = np.zeros(k)
+    else:
+        nonfinite = n - xp.isfinite(m).sum(axis=1)
+        wide = m.astype(xp.float64)  # squares may overflow in float32 on finite values
+        squares = xp.einsum("ij,ij->i", wide, wide)
+        mean = wide.sum(axis=1) / n
+    var = squares / n - mean * mean
+    if xp is not np or not (var > 0.1 * mean * mean).all():  # cancellation: centre first
+        centred = m - mean[:, None].astype(m.dtype)
+        var = xp.einsum("ij,ij->i", centred, centred).astype(xp.float64) / n
+    stats = xp.stack([mean, xp.sqrt(var), m.min(axis=1).astype(xp.float64),
+                      m.max(axis=1).astype(xp.float64), xp.sqrt(squares), zeros / n,
+                      nonfinite.astype(xp.float64)], axis=1)
+    return stats if xp is np else stats.get()
 
 
 def _locked(method):
@@ -111,101 +112,140 @@ class History:
     `record(iteration, kind, keys, arrays)` is called by the debugger at the end of a phase;
     `discard(iteration)` forgets an abandoned iteration. Query: `iterations()`,
     `stats(key, kind)`, `stats_at(key, iteration, kind)`, `tensor(key, iteration, kind)`.
+    Statistics are computed in batches of up to `batch` phases or 1 MB of tensors (one
+    vectorised pass over many small tensors costs little more than over one), and always
+    before a query answers.
     Thread-safe: the worker records while the UI thread queries.
     """
 
-    def __init__(self, memory_budget=256 * 2**20, keep_tensors=True):
-        if memory_budget < 0:
-            raise ValueError(f"History: memory_budget must be >= 0 bytes, got {memory_budget}")
+    def __init__(self, memory_budget=256 * 2**20, keep_last=32, batch=64):
+        if memory_budget < 0 or keep_last < 0:
+            raise ValueError(f"History: memory_budget ({memory_budget} bytes) and keep_last "
+                             f"({keep_last} iterations) must be >= 0")
         self.memory_budget = int(memory_budget)
-        self.keep_tensors = keep_tensors
+        self.keep_last = int(keep_last)
+        self.batch = max(1, int(batch))
         self._lock = threading.RLock()
         self.clear()
 
     @_locked
     def clear(self):
-        self._series = {}  # (key, kind) -> ([iteration, ...], [stats row, ...])
-        self._iterations = []
-        self._tensors = OrderedDict()  # (iteration, key, kind) -> array, oldest first
+        self._phases = {kind: [] for kind in KINDS}  # kind -> [(iteration, rows, stats)]
+        self._pending = []  # [(iteration, kind, rows, arrays)] whose stats are not computed yet
+        self._pending_bytes = 0
+        self._rows = {}  # key tuple of a graph -> {key: row}, shared by its iterations
+        self._tensors = OrderedDict()  # iteration -> {(key, kind): array}, oldest first
         self.bytes_kept = 0
 
     # ---- recording ------------------------------------------------------------------------
     @_locked
-    def record(self, iteration, kind, keys, arrays, stats=None):
-        """Record one phase's tensors (stats computed here unless given); returns the stats."""
+    def record(self, iteration, kind, keys, arrays, flush=False):
+        """Record one phase's tensors; with `flush`, compute the pending statistics now and
+        return this phase's (a (len(keys), 7) array), else return None."""
         if kind not in KINDS:
             raise ValueError(f"History: kind must be one of {KINDS}, got {kind!r}")
-        if stats is None:
-            stats = summarize(arrays)
-        if not self._iterations or self._iterations[-1] != iteration:
-            self._iterations.append(iteration)
-        for key, row in zip(keys, stats):
-            its, rows = self._series.setdefault((key, kind), ([], []))
-            its.append(iteration)
-            rows.append(row)
-        if self.keep_tensors:
+        keys = tuple(keys)
+        rows = self._rows.get(keys)
+        if rows is None:
+            rows = self._rows[keys] = {key: i for i, key in enumerate(keys)}
+        self._pending.append((iteration, kind, rows, arrays))
+        nbytes = sum(a.nbytes for a in arrays)
+        self._pending_bytes += nbytes
+        if self.keep_last:
+            kept = self._tensors.setdefault(iteration, {})
             for key, a in zip(keys, arrays):
-                self._tensors[(iteration, key, kind)] = a
-                self.bytes_kept += a.nbytes
-            self._enforce_budget()
-        return stats
+                kept[(key, kind)] = a
+            self.bytes_kept += nbytes
+            self._enforce_limits(iteration)
+        if flush or len(self._pending) >= self.batch or self._pending_bytes > _PENDING_BYTES:
+            self._flush()
+            return self._phases[kind][-1][2] if flush else None
+        return None
 
-    def _enforce_budget(self):
-        while self.bytes_kept > self.memory_budget and self._tensors:
-            _, a = self._tensors.popitem(last=False)
-            self.bytes_kept -= a.nbytes
+    def _flush(self):
+        if not self._pending:
+            return
+        stats = summarize([a for *_, arrays in self._pending for a in arrays])
+        start = 0
+        for iteration, kind, rows, arrays in self._pending:
+            self._phases[kind].append((iteration, rows, stats[start:start + len(arrays)]))
+            start += len(arrays)
+        self._pending = []
+        self._pending_bytes = 0
+
+    def _enforce_limits(self, newest):
+        """Drop the oldest tensors until within the budget and the last `keep_last` iterations."""
+        tensors = self._tensors
+        while tensors:
+            oldest = next(iter(tensors))
+            if oldest <= newest - self.keep_last or (self.bytes_kept > self.memory_budget
+                                                     and oldest != newest):
+                self.bytes_kept -= sum(a.nbytes for a in tensors.pop(oldest).values())
+            elif self.bytes_kept > self.memory_budget:  # the newest alone is over budget
+                kept = tensors[oldest]
+                self.bytes_kept -= kept.pop(next(iter(kept))).nbytes
+            else:
+                break
 
     @_locked
     def discard(self, iteration):
         """Forget everything recorded for `iteration` (an abandoned, unfinished one)."""
-        if iteration in self._iterations:
-            self._iterations.remove(iteration)
-        for its, rows in self._series.values():
-            while its and its[-1] == iteration:
-                its.pop()
-                rows.pop()
-        for k in [k for k in self._tensors if k[0] == iteration]:
-            self.bytes_kept -= self._tensors.pop(k).nbytes
+        self._flush()
+        for phases in self._phases.values():
+            while phases and phases[-1][0] == iteration:
+                phases.pop()
+        kept = self._tensors.pop(iteration, {})
+        self.bytes_kept -= sum(a.nbytes for a in kept.values())
 
     # ---- queries --------------------------------------------------------------------------
     @_locked
     def iterations(self):
-        return list(self._iterations)
+        self._flush()
+        return sorted({it for phases in self._phases.values() for it, _, _ in phases})
 
     @_locked
     def keys(self, kind="value"):
-        return sorted(k for (k, kd), (its, _) in self._series.items() if kd == kind and its)
+        self._flush()
+        return sorted({key for _, rows, _ in self._phases[kind] for key in rows})
 
     @_locked
     def stats(self, key, kind="value"):
         """{"iteration": int array, "mean": array, ...}: one entry per recorded iteration."""
-        its, rows = self._series.get((key, kind), ([], []))
-        table = np.array(rows, dtype=np.float64).reshape(len(rows), len(STAT_NAMES))
+        self._flush()
+        its, table = [], []
+        for it, rows, stats in self._phases[kind]:
+            row = rows.get(key)
+            if row is not None:
+                its.append(it)
+                table.append(stats[row])
+        table = np.array(table, dtype=np.float64).reshape(len(its), len(STAT_NAMES))
         out = {"iteration": np.array(its, dtype=np.int64)}
         out.update({name: table[:, j] for j, name in enumerate(STAT_NAMES)})
         return out
 
     @_locked
     def stats_at(self, key, iteration, kind="value"):
-        its, rows = self._series.get((key, kind), ([], []))
-        for i in range(len(its) - 1, -1, -1):
-            if its[i] == iteration:
-                return stats_dict(rows[i])
+        self._flush()
+        for it, rows, stats in reversed(self._phases[kind]):
+            if it == iteration and key in rows:
+                return stats_dict(stats[rows[key]])
         raise KeyError(f"no {kind} statistics of node {key!r} at iteration {iteration}")
 
     @_locked
     def is_kept(self, key, iteration, kind="value"):
-        return (iteration, key, kind) in self._tensors
+        return (key, kind) in self._tensors.get(iteration, {})
 
     @_locked
     def tensor(self, key, iteration, kind="value"):
         """A host numpy copy of the node's full tensor at `iteration`; NotKept says why not."""
-        a = self._tensors.get((iteration, key, kind))
+        a = self._tensors.get(iteration, {}).get((key, kind))
         if a is not None:
             return np.array(a.get() if hasattr(a, "get") else a, copy=True)
-        if not self.keep_tensors:
-            raise NotKept("full tensors are not kept (keep_tensors is off)")
-        if (key, kind) not in self._series or iteration not in self._series[(key, kind)][0]:
+        if not self.keep_last:
+            raise NotKept("full tensors are not kept (keep_last is 0)")
+        self._flush()
+        if not any(it == iteration and key in rows for it, rows, _ in self._phases[kind]):
             raise NotKept(f"no {kind} of node {key!r} was recorded at iteration {iteration}")
-        raise NotKept(f"the {kind} of node {key!r} at iteration {iteration} was dropped to keep "
-                      f"the history within its memory budget of {self.memory_budget} bytes")
+        raise NotKept(f"the {kind} of node {key!r} at iteration {iteration} was dropped: full "
+                      f"tensors are kept for the last {self.keep_last} iterations within a "
+                      f"memory budget of {self.memory_budget} bytes")

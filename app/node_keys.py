@@ -28,17 +28,13 @@ def in_layer(scope, layer):
 
 
 class NodeKeys:
-    """Assigns keys to one forward pass's nodes; `begin()` starts a new forward."""
+    """Assigns keys to the nodes of one forward pass (a new instance for each iteration)."""
 
-    def __init__(self, param_names=None):
-        self.param_names = dict(param_names or {})  # id(Parameter) -> name
-        self.batch_names = {}
-        self.begin()
-
-    def begin(self, batch=()):
+    def __init__(self, param_names, batch=()):
+        self.param_names = param_names  # id(Parameter) -> name
+        self.batch_names = {id(t): name for t, name in zip(batch, ("input", "target"))}
         self._counts = {}
         self._by_id = {}  # node id -> key, for backward events and edges
-        self.batch_names = {id(t): name for t, name in zip(batch, ("input", "target"))}
 
     def key(self, node):
         """The key of a node seen in forward (assigned on first sight)."""

@@ -1,0 +1,130 @@
+"""Cost of training under the step debugger (free running, history on) against the plain
+training loop, for the Playground MLP and an MNIST-size MLP with SGD; PyTorch's plain loop
+for scale when it is installed. Prints a table of milliseconds per iteration.
+
+    python3 benchmarks/debugger.py [--iterations N]
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import engine as sg  # noqa: E402
+import engine.nn.functional as F  # noqa: E402
+from app.breakpoints import Breakpoint  # noqa: E402
+from app.debugger import Debugger, TrainingRun  # noqa: E402
+from engine import nn, optim  # noqa: E402
+
+CASES = [("Playground MLP 2-16-16-2, batch 32", (2, 16, 16, 2), 32, 2.0),
+         ("MNIST-size MLP 784-256-256-10, batch 128", (784, 256, 256, 10), 128, 1.3)]
+
+
+def make_run(sizes, batch, batches=8):
+    sg.manual_seed(0)
+    layers = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    rng = np.random.default_rng(0)
+    data = [(sg.tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32)),
+             sg.tensor(rng.integers(0, sizes[-1], batch))) for _ in range(batches)]
+    return TrainingRun(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.01), data)
+
+
+def plain_loop(run):
+    """A function running n iterations of the plain training loop."""
+    batches = _cycle(run.data)
+
+    def loop(n):
+        for _ in range(n):
+            x, y = next(batches)
+            run.optimizer.zero_grad()
+            loss = run.loss_fn(run.model(x), y)
+            loss.backward()
+            run.optimizer.step()
+    return loop
+
+
+def _cycle(data):
+    while True:
+        yield from data
+
+
+def debugger_loop(run):
+    """A function running n iterations freely under the debugger (history on), and the
+    debugger (to close)."""
+    d = Debugger(run)
+
+    def loop(n):
+        d.set_breakpoints([Breakpoint.iteration(d.state().completed + n)])
+        d.run()
+        assert d.wait(600), "the run did not reach its breakpoint"
+    return loop, d
+
+
+def best_of(loops, iterations, repeats):
+    """Seconds per iteration of each loop: the best of `repeats` rounds, the loops taking
+    turns so that a busy machine slows them alike."""
+    for loop in loops:
+        loop(max(iterations // 5, 3))
+    best = [float("inf")] * len(loops)
+    for _ in range(repeats):
+        for i, loop in enumerate(loops):
+            start = time.perf_counter()
+            loop(iterations)
+            best[i] = min(best[i], (time.perf_counter() - start) / iterations)
+    return best
+
+
+def torch_plain(sizes, batch, iterations):
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    layers = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x, y = torch.randn(batch, sizes[0]), torch.randint(0, sizes[-1], (batch,))
+
+    def loop(n):
+        for _ in range(n):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    loop(max(iterations // 10, 3))
+    start = time.perf_counter()
+    loop(iterations)
+    return (time.perf_counter() - start) / iterations
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=0,
+                        help="iterations per round (default: 500 / 50 by case)")
+    parser.add_argument("--repeats", type=int, default=10, help="best of this many rounds")
+    args = parser.parse_args()
+    header = f"{'case':42} {'plain ms':>9} {'debugger ms':>12} {'ratio':>6} {'target':>7} " \
+             f"{'PyTorch ms':>11}"
+    print(header)
+    print("-" * len(header))
+    for name, sizes, batch, target in CASES:
+        n = args.iterations or (500 if sizes[0] < 100 else 50)
+        debug, d = debugger_loop(make_run(sizes, batch))
+        t_plain, t_debug = best_of([plain_loop(make_run(sizes, batch)), debug], n, args.repeats)
+        d.close()
+        t_torch = torch_plain(sizes, batch, n)
+        ratio = t_debug / t_plain
+        torch_cell = f"{t_torch * 1e3:11.3f}" if t_torch is not None else f"{'n/a':>11}"
+        print(f"{name:42} {t_plain * 1e3:9.3f} {t_debug * 1e3:12.3f} {ratio:6.2f} "
+              f"{'<= ' + format(target, 'g'):>7} {torch_cell}")
+
+
+if __name__ == "__main__":
+    main()
