@@ -111,8 +111,8 @@ def torch_steps(sizes, batch, act, opt_name, with_compile):
         loss = torch.nn.functional.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
-    if not with_compile:
-        return step, "skipped (--no-torch-compile)"
+    if with_compile is not True:
+        return step, with_compile
     try:
         compiled = torch.compile(step)
         start = time.perf_counter()
@@ -127,7 +127,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--no-torch-compile", action="store_true")
-    parser.add_argument("--optimizers", default="SGD,Adam")
+    parser.add_argument("--optimizers", default="SGD,Adam", help="comma-separated: SGD, Adam")
     args = parser.parse_args()
     if torch is not None:
         torch.set_num_threads(1)
@@ -144,8 +144,13 @@ def main():
         for opt_name in args.optimizers.split(","):
             dyn = dynamic_step(sizes, batch, act, opt_name)
             sess, stat, build_s, compile_s = static_session(sizes, batch, act, opt_name)
-            tstep, tcompiled = torch_steps(sizes, batch, act, opt_name,
-                                           not args.no_torch_compile and opt_name == "SGD")
+            if args.no_torch_compile:
+                with_compile = "skipped (--no-torch-compile)"
+            elif opt_name != "SGD":
+                with_compile = "run for SGD only (each compile takes tens of seconds)"
+            else:
+                with_compile = True
+            tstep, tcompiled = torch_steps(sizes, batch, act, opt_name, with_compile)
             fns = [dyn, stat] + ([tstep] if tstep else [])
             if isinstance(tcompiled, tuple):
                 fns.append(tcompiled[0])
@@ -154,6 +159,8 @@ def main():
             t_torch = f"{times[2] * 1e6:8.1f}us" if tstep else "n/a"
             if isinstance(tcompiled, tuple):
                 t_comp = f"{times[3] * 1e6:8.1f}us"
+                sessions.append(("torch.compile", f"{name} {opt_name}: compiled in "
+                                                  f"{tcompiled[1]:.1f} s (first two calls)"))
             else:
                 t_comp = "see below"
                 sessions.append(("torch.compile", f"{name} {opt_name}: {tcompiled}"))

@@ -45,6 +45,8 @@ def data(kind, seed=0):
 def make_optimizer(name, params):
     if name == "sgd":
         return optim.SGD(params, lr=0.1, momentum=0.9)
+    if name == "adamw":
+        return optim.AdamW(params, lr=0.01, weight_decay=0.1)
     return optim.Adam(params, lr=0.01)
 
 

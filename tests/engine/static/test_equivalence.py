@@ -50,7 +50,7 @@ def test_loss_and_gradients_match_dynamic(kind, how):
         np.testing.assert_allclose(got, p_ref.grad.numpy(), rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("opt_name", ["sgd", "adam"])
+@pytest.mark.parametrize("opt_name", ["sgd", "adam", "adamw"])
 @pytest.mark.parametrize("how", ["builder", "trace"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_twenty_step_trajectory_matches_dynamic(kind, how, opt_name):
