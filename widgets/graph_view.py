@@ -391,8 +391,7 @@ class GraphView(QGraphicsView):
         image.fill(QColor("white"))
         painter = QPainter(image)
         painter.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
-        self.scene().render(painter, QRectF(image.rect()), rect)
-        painter.end()
+        self._render(painter, QRectF(image.rect()), rect)
         if not image.save(str(path), "PNG"):
             raise OSError(f"GraphView: could not write the PNG file {path}")
 
@@ -403,9 +402,18 @@ class GraphView(QGraphicsView):
         generator.setSize(rect.size().toSize())
         generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
         generator.setTitle("Stepgraph computation graph")
-        painter = QPainter(generator)
-        self.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        self._render(QPainter(generator), QRectF(0, 0, rect.width(), rect.height()), rect)
+
+    def _render(self, painter, target, source):
+        """Render the scene with item caches off, so that an SVG gets shapes and text
+        rather than the cached pixmaps."""
+        items = list(self.items.values())
+        for item in items:
+            item.setCacheMode(NodeItem.NoCache)
+        self.scene().render(painter, target, source)
         painter.end()
+        for item in items:
+            item.setCacheMode(NodeItem.DeviceCoordinateCache)
 
 
 def _palette(t):
