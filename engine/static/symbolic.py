@@ -13,8 +13,11 @@ class _SymbolicArray(np.ndarray):
     arithmetic on it raises (a symbolic tensor used by eager code outside its graph)."""
 
     def __array_ufunc__(self, ufunc, method, *args, **kwargs):
-        raise RuntimeError(f"a static-graph tensor was used outside its graph ({ufunc.__name__}); "
-                           "build inside `with graph:` and read values with Session.run")
+        raise RuntimeError(
+            f"code read the values of a static-graph tensor directly ({ufunc.__name__}) "
+            "instead of through engine ops, or used it after its graph was built; a graph "
+            "has no values until Session.run (side effects such as BatchNorm's running "
+            "statistics in training mode cannot be compiled: use eval() or dynamic mode)")
 
 
 class SymbolicTensor(Tensor):

@@ -114,3 +114,23 @@ def test_session_reports_compile_time_and_memory():
     sess = static.Session(g)
     assert sess.compile_seconds > 0
     assert sess.memory["peak_bytes_after"] <= sess.memory["peak_bytes_before"]
+
+
+def test_code_reading_symbolic_values_directly_is_refused():
+    with static.Graph():
+        x = static.placeholder("x", (None, 4))
+        with pytest.raises(RuntimeError, match="BatchNorm"):
+            nn.BatchNorm1d(4)(x)  # training mode updates running statistics from values
+    with pytest.raises(RuntimeError, match="after its graph was built"):
+        x * 2.0  # the graph is closed: this would compute on no values
+
+
+def test_eval_mode_batchnorm_compiles():
+    sg.manual_seed(0)
+    norm = nn.BatchNorm1d(4).eval()
+    with static.Graph() as g:
+        x = static.placeholder("x", (None, 4))
+        y = norm(x)
+    X = np.random.default_rng(4).standard_normal((6, 4)).astype(np.float32)
+    np.testing.assert_allclose(static.Session(g).run(y, {x: X}), norm(sg.tensor(X)).numpy(),
+                               rtol=1e-6)
