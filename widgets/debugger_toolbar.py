@@ -36,7 +36,7 @@ class DebuggerActions(QObject):
             action.setToolTip(action.data())
             action.triggered.connect(lambda checked=False, name=name: self.trigger(name))
             self.actions[name] = action
-        session.subscribe(lambda changes: changes & {"project", "state", "selection"}
+        session.subscribe(lambda changes: changes & {"project", "selection"}
                           and self.update_enabled())
         self.update_enabled()
 
@@ -55,12 +55,8 @@ class DebuggerActions(QObject):
 
     def update_enabled(self):
         blocker = self.session.run_blocker()
-        state = self.session.state
-        running = state is not None and state.status == "running"
         for name, action in self.actions.items():
             reason = blocker
-            if not reason and name == "pause" and not running:
-                reason = "nothing is running"
             if not reason and name == "toggle_breakpoint" and self.session.selected is None:
                 reason = "select a node or a layer first"
             action.setEnabled(not reason)

@@ -32,6 +32,10 @@ class LayerStack(QListWidget):
 
     def dropEvent(self, event):
         super().dropEvent(event)
+        self.emit_order()
+
+    def emit_order(self):
+        """Report the rows' order when a drag changed it."""
         order = [self.item(i).data(ORIGINAL_ROW) for i in range(self.count())]
         if order != sorted(order):
             self.order_changed.emit(order)

@@ -1,0 +1,70 @@
+"""The command line: a screenshot after some steps (a real subprocess), the preset list,
+and clear messages with a non-zero exit for bad arguments."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import cli
+from app.presets import list_presets
+
+ROOT = Path(__file__).resolve().parents[2]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_screenshot_after_steps_writes_a_png(tmp_path):
+    shot = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    done = subprocess.run([sys.executable, "main.py", "--preset", "xor", "--steps", "3",
+                           "--screenshot", str(shot)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    data = shot.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width >= 1000 and height >= 700
+
+
+def test_list_presets_names_each_with_its_description(capsys):
+    assert cli.main(["--list-presets"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out] == [info.name for info in list_presets()]
+    assert out[0].startswith("spirals") and "spirals" in out[0][len("spirals"):]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--preset", "nope"], "no preset 'nope' (known: spirals"),
+    (["--open", "missing.json"], "cannot open the project"),
+    (["--steps", "-2"], "--steps must be >= 0, got -2"),
+])
+def test_bad_arguments_exit_with_a_message(argv, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert isinstance(exit_info.value.code, str) and message in exit_info.value.code
+
+
+def test_unreadable_project_file_exits_non_zero_with_the_reason(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema": 1, "network": {"layers": [{"type": "Blender"}]}}')
+    done = subprocess.run([sys.executable, "main.py", "--open", str(bad)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode != 0
+    assert "cannot open the project" in done.stderr and "Blender" in done.stderr
+
+
+def test_unknown_mode_is_an_argument_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--mode", "eager"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'eager'" in capsys.readouterr().err
+
+
+def test_mode_and_device_options_reach_the_project():
+    args = cli.parser().parse_args(["--preset", "sine", "--mode", "static", "--device", "cpu"])
+    project = cli.load(args)
+    assert (project.name, project.train.mode, project.train.device) == ("sine", "static", "cpu")
