@@ -6,11 +6,11 @@ import weakref
 
 import numpy as np
 
-# What a node is. "op" nodes run an engine Function; "backward" nodes run the backward of
-# their forward node (inputs[0]) on the incoming gradient (inputs[1]) and yield a tuple that
-# "select" nodes pick from; "fused" nodes run a chain of elementwise ops in one buffer;
-# "update" nodes apply an optimizer to variables.
-KINDS = ("placeholder", "variable", "constant", "op", "backward", "select", "fused", "update")
+# Node kinds: "placeholder" (fed), "variable" (a Parameter, read at run time), "constant",
+# "op" (runs an engine Function), "backward" (runs the backward of its forward node,
+# inputs[0], on the incoming gradient, inputs[1], giving a tuple), "select" (picks one
+# input's gradient from that tuple), "fused" (a chain of elementwise ops in one buffer),
+# "update" (an optimizer step over variables and their gradients).
 
 
 class Node:

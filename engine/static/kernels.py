@@ -45,9 +45,6 @@ class FusedKernel:
         self.n_inputs = n_inputs
         self._compiled = {}
 
-    def ops(self):
-        return [cls.op for cls, _, _ in self.program]
-
     def source(self, in_place):
         """The kernel's Python source: `kernel(i0, i1, ..., out)` writing into out when
         `in_place`, else `kernel(i0, i1, ...)` returning a new value."""

@@ -19,8 +19,9 @@ def constant_folding(graph):
             fn.attrs = n.attrs
             with np.errstate(all="ignore"):
                 value = fn.forward(*[i.value for i in n.inputs], **n.attrs)
-            n = swap[n.id] = Node(g, n.id, "constant", "constant", shape=value.shape,
-                                  dtype=value.dtype, scope=n.scope, phase=n.phase,
-                                  value=value, fused_from=[n])
+            folded = Node(g, n.id, "constant", "constant", shape=value.shape,
+                          dtype=value.dtype, scope=n.scope, phase=n.phase, value=value,
+                          fused_from=[n])  # the same id: fetching it still works
+            swap[n.id] = n = folded
         nodes.append(n)
     return g.derive(nodes, g.roots())
