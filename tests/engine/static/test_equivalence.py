@@ -91,3 +91,21 @@ def test_static_training_on_the_gpu_matches_the_cpu():
     assert any(n.kind == "fused" for n in sess.graph.nodes)  # runs through cupy.fuse
     losses = [sess.run([loss, train], {xs: x, ys: y})[0] for _ in range(5)]
     np.testing.assert_allclose(losses, expected, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("opt_name", ["sgd", "adam"])
+def test_static_and_dynamic_steps_share_parameters_and_optimizer_state(opt_name):
+    reference, model, x, y, shape = _twins("mlp")
+    expected = dynamic_trajectory(reference, make_optimizer(opt_name, reference.parameters()),
+                                  x, y, 9)
+    opt = make_optimizer(opt_name, model.parameters())
+    g, xs, ys, loss = _built(model, shape)
+    train = static.minimize(loss, opt)
+    sess = static.Session(g)
+    losses = []
+    for mode in ("static", "dynamic", "static"):  # one model and optimizer throughout
+        if mode == "static":
+            losses += [sess.run([loss, train], {xs: x, ys: y})[0] for _ in range(3)]
+        else:
+            losses += list(dynamic_trajectory(model, opt, x, y, 3))
+    np.testing.assert_allclose(losses, expected, rtol=1e-4, atol=1e-6)
