@@ -486,16 +486,15 @@ class Debugger:
                           found)
 
     def _record(self, frame, kind):
-        """The values or gradients into the history; unless running freely (when statistics
-        are computed in batches), their statistics into the records for the views."""
+        """The values or gradients into the history, and statistics into the records: for
+        this phase when stepping, for the newest iteration of each batch when running."""
         store = frame.values if kind == "value" else frame.grads
-        keys = list(store)
-        stats = self.history.record(frame.iteration, kind, keys, list(store.values()),
-                                    flush=not self._free_running())
-        if stats is not None:
-            self._records.append(Record("values" if kind == "value" else "grads",
-                                        self._generation, frame.iteration,
-                                        dict(keys=keys, stats=stats)))
+        flushed = self.history.record(frame.iteration, kind, list(store), list(store.values()),
+                                      flush=not self._free_running())
+        for iteration, phase_kind, keys, stats in flushed:
+            self._records.append(Record("values" if phase_kind == "value" else "grads",
+                                        self._generation, iteration,
+                                        dict(keys=list(keys), stats=stats)))
 
     def _reached(self, pos, found=None, array=None, inputs=()):
         """A stop point: stop here if a breakpoint hit (`found`), a pause or the step target

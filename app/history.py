@@ -140,8 +140,9 @@ class History:
     # ---- recording ------------------------------------------------------------------------
     @_locked
     def record(self, iteration, kind, keys, arrays, flush=False):
-        """Record one phase's tensors; with `flush`, compute the pending statistics now and
-        return this phase's (a (len(keys), 7) array), else return None."""
+        """Record one phase's tensors. Statistics wait for a batch unless `flush`; returns
+        the phases of the newest iteration whose statistics were just computed, as
+        [(iteration, kind, keys, stats)] (empty while the batch waits)."""
         if kind not in KINDS:
             raise ValueError(f"History: kind must be one of {KINDS}, got {kind!r}")
         keys = tuple(keys)
@@ -158,20 +159,23 @@ class History:
             self.bytes_kept += nbytes
             self._enforce_limits(iteration)
         if flush or len(self._pending) >= self.batch or self._pending_bytes > _PENDING_BYTES:
-            self._flush()
-            return self._phases[kind][-1][2] if flush else None
-        return None
+            return self._flush()
+        return []
 
     def _flush(self):
         if not self._pending:
-            return
+            return []
         stats = summarize([a for *_, arrays in self._pending for a in arrays])
         start = 0
         for iteration, kind, rows, arrays in self._pending:
             self._phases[kind].append((iteration, rows, stats[start:start + len(arrays)]))
             start += len(arrays)
+        newest = self._pending[-1][0]
+        flushed = [(it, kind, tuple(rows), self._phases[kind][-1][2])
+                   for it, kind, rows, _ in self._pending[-2:] if it == newest]
         self._pending = []
         self._pending_bytes = 0
+        return flushed
 
     def _enforce_limits(self, newest):
         """Drop the oldest tensors until within the budget and the last `keep_last` iterations."""

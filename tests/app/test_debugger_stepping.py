@@ -5,6 +5,7 @@ import pytest
 import engine as sg
 from app.breakpoints import Breakpoint
 from app.debugger import Debugger
+from app.history import STAT_NAMES
 from engine import nn
 
 from .debugger_setup import command, mlp_run, plain_training
@@ -236,3 +237,17 @@ def test_drain_returns_current_generation_records_only(debugger):
     d.reset()
     assert d.state().generation == generation + 1
     assert d.drain() == []
+
+
+def test_free_running_sends_statistics_in_batches(debugger):
+    d = debugger(mlp_run())
+    d.set_breakpoints([Breakpoint.iteration(70)])
+    command(d, "run")
+    records = d.drain()
+    batches = [r for r in records if r.kind == "grads"]
+    assert 1 <= len(batches) < 70  # not one record per iteration
+    newest = batches[-1]
+    row = newest.data["stats"][newest.data["keys"].index("3/relu#0")]
+    assert row[STAT_NAMES.index("mean")] == d.history.stats_at("3/relu#0", newest.iteration,
+                                                               "grad")["mean"]
+    assert sum(r.kind == "iteration" for r in records) == 70
