@@ -141,7 +141,12 @@ class Function:
         fn.id = next(_ids)
         fn.scope = st.scope
         fn.inputs = inputs
-        requires = cls.differentiable and any(t.requires_grad for t in inputs)
+        requires = False
+        if cls.differentiable:
+            for t in inputs:  # a plain loop: any() over a generator costs more than the op
+                if t.requires_grad:
+                    requires = True
+                    break
         out = Tensor._make(y, requires, fn if requires else None)
         fn._output = weakref.ref(out)
         if st.observers:
