@@ -54,8 +54,10 @@ def mlp(lib, sizes, act):
 
 
 def make_optimizer(lib, name, params):
-    if name == "SGD":
-        return lib.SGD(params, lr=0.05, momentum=0.9)
+    if name == "SGD":  # plain SGD, as the TF Playground trains
+        return lib.SGD(params, lr=0.03)
+    if name == "SGDm":
+        return lib.SGD(params, lr=0.03, momentum=0.9)
     return lib.Adam(params, lr=1e-3)
 
 
@@ -127,7 +129,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--no-torch-compile", action="store_true")
-    parser.add_argument("--optimizers", default="SGD,Adam", help="comma-separated: SGD, Adam")
+    parser.add_argument("--optimizers", default="SGD,SGDm,Adam",
+                        help="comma-separated: SGD (plain), SGDm (momentum 0.9), Adam")
     args = parser.parse_args()
     if torch is not None:
         torch.set_num_threads(1)
