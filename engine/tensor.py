@@ -76,8 +76,9 @@ class Tensor:
 
     # ---- conversion -------------------------------------------------------------------
     def numpy(self):
-        """A host numpy array (copied from the GPU if needed; shares memory on the CPU)."""
-        return backend.to_numpy(self.data)
+        """A host numpy array (copied from the GPU if needed; shares memory on the CPU).
+        numpy reductions to a scalar give numpy scalars: those become 0-d arrays here."""
+        return np.asarray(backend.to_numpy(self.data))
 
     def tolist(self):
         return self.numpy().tolist()

@@ -321,6 +321,17 @@ def test_numpy_item_and_conversions():
     assert t.sum().item() == 4.0 and isinstance(t.sum().item(), float)
     assert float(t[0, 0]) == 1.5 and int(sg.tensor(3)) == 3
     assert t.to("cpu") is t
+    x = t.numpy()
+    assert np.shares_memory(x, t.data)  # no copy on the CPU
+
+
+@pytest.mark.parametrize("fn", [lambda t: t.sum(), lambda t: t.mean(), lambda t: t[0] @ t[1],
+                                lambda t: t.sum() * 2.0, lambda t: t[0, 1]],
+                         ids=["sum", "mean", "dot", "scalar_mul", "index"])
+def test_zero_dim_results_give_numpy_arrays(fn):
+    out = fn(sg.randn(2, 3))
+    assert out.shape == () and out.ndim == 0
+    assert isinstance(out.numpy(), np.ndarray) and out.numpy().shape == ()
 
 
 @pytest.mark.parametrize("name", ["sum", "mean"])
