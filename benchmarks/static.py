@@ -150,7 +150,7 @@ def main():
             if args.no_torch_compile:
                 with_compile = "skipped (--no-torch-compile)"
             elif opt_name != "SGD":
-                with_compile = "run for SGD only (each compile takes tens of seconds)"
+                with_compile = "run for plain SGD only, to keep the benchmark short"
             else:
                 with_compile = True
             tstep, tcompiled = torch_steps(sizes, batch, act, opt_name, with_compile)
