@@ -265,6 +265,8 @@ def _accumulate(leaf, g):
     if g.dtype != leaf.data.dtype:
         g = g.astype(leaf.data.dtype)
     if leaf.grad is None:
+        if g.base is not None:  # a view (e.g. a read-only broadcast): .grad owns its array
+            g = g.copy()
         leaf.grad = Tensor._make(g, False, None)
     else:
         leaf.grad = Tensor._make(leaf.grad.data + g, False, None)

@@ -271,6 +271,16 @@ def test_broadcast_gradients_are_reduced_to_each_input_shape():
     assert c.grad.item() == 4 * 2 * 3
 
 
+@pytest.mark.parametrize("fn", [lambda x: x.sum(), lambda x: x.mean(), lambda x: x.reshape(-1)[0],
+                                lambda x: x.T.sum()], ids=["sum", "mean", "index", "transpose"])
+def test_leaf_gradients_are_writable_arrays_of_their_own(fn):
+    x = sg.randn(3, 4, requires_grad=True)
+    fn(x).backward()
+    assert x.grad.data.flags.writeable and x.grad.data.base is None
+    x.grad.data += 1.0  # in-place edits work, as on torch's .grad
+    assert x.grad.shape == (3, 4)
+
+
 def test_backward_rules():
     x = sg.randn(2, 2, requires_grad=True)
     with pytest.raises(RuntimeError, match="scalar"):
