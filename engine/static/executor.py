@@ -50,7 +50,8 @@ class Executor:
             node = _failed_node(plan, exc)
             if node is None:
                 raise
-            raise ShapeError(f"{node.describe()} (node %{node.id}): {exc}") from exc
+            kind = ShapeError if isinstance(exc, ValueError) else type(exc)
+            raise kind(f"{node.describe()} (node %{node.id}): {exc}") from exc
 
     # ---- writing the step function ----------------------------------------------------
     def _make_plan(self, fetch_nodes):

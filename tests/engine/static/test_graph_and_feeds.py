@@ -134,3 +134,10 @@ def test_eval_mode_batchnorm_compiles():
     X = np.random.default_rng(4).standard_normal((6, 4)).astype(np.float32)
     np.testing.assert_allclose(static.Session(g).run(y, {x: X}), norm(sg.tensor(X)).numpy(),
                                rtol=1e-6)
+
+
+def test_errors_while_running_name_the_node():
+    g, x, y, loss, train = _mlp_graph()
+    sess = static.Session(g)
+    with pytest.raises(IndexError, match="cross_entropy.*out of range"):
+        sess.run(loss, {x: np.ones((2, 2), np.float32), y: np.array([0, 7])})
