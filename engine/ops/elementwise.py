@@ -119,7 +119,7 @@ class ReLU(Function):
     def forward(self, a):
         mask = a > 0
         self.saved = (mask,)
-        return a * mask
+        return get_array_module(a).maximum(a, 0)  # a * mask would give -0.0 for a < 0
 
     def backward(self, gy):
         return (gy * self.saved[0],)

@@ -376,6 +376,11 @@ def test_elementwise_methods_match_numpy():
     np.testing.assert_allclose(t.log_softmax(0).exp().numpy(), t.softmax(0).numpy(), rtol=1e-6)
 
 
+def test_relu_of_negatives_is_positive_zero():
+    out = sg.tensor([-2.0, -0.5, 3.0]).relu().numpy()
+    assert not np.signbit(out).any()
+
+
 def test_shape_methods():
     t = sg.tensor(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
     assert t.reshape(6, 4).shape == (6, 4) and t.reshape((4, -1)).shape == (4, 6)
