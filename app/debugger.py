@@ -7,11 +7,17 @@ layer end or phase end. Stopping or resetting mid-iteration raises out of the ca
 abandons the iteration before the optimizer step: the model is never half-updated, and the
 abandoned iteration is redone with the same batch.
 
-Nodes are named by stable keys (see app/node_keys.py). Every command bumps a generation
-counter; views take compact records with `drain()` (records of older generations are
-dropped) and read a consistent `state()` snapshot, node values and gradients while paused,
-and the `history`. Callbacks (`subscribe`) run on the worker thread; app/debugger_qt.py turns
-them into Qt signals.
+Node keys stay the same from one iteration to the next: `<scope>/<op>#<k>`, k counting that
+op within that scope in one forward ("0/linear#0", "loss/cross_entropy#0"); backward events
+carry the key of their forward node; edges from leaves name the parameter ("0.weight"),
+"input", "target" or "const" (app/node_keys.py). When the graph changes between iterations,
+`state().new_keys` and `state().absent_keys` say how. The loss is computed inside
+`scope("loss")`. Iterations count from 0.
+
+Every command bumps a generation counter; views take compact records with `drain()`
+(records of older generations are dropped) and read a consistent `state()` snapshot, node
+values and gradients of the current iteration while paused, and the `history`. Callbacks
+(`subscribe`) run on the worker thread; app/debugger_qt.py turns them into Qt signals.
 """
 import copy
 import threading
@@ -26,7 +32,7 @@ from engine.backend import to_numpy
 from engine.tensor import default_generator
 
 from .breakpoints import BreakpointSet, Hit
-from .history import History, stats_dict, summarize
+from .history import History, stats_dict, summarize, summarize_large
 from .node_keys import NodeKeys, in_layer
 from .stepping import Position, step_target
 
@@ -103,6 +109,7 @@ class _Frame:
         self.nodes = []
         self.values = {}
         self.grads = {}
+        self.known = {"value": {}, "grad": {}}  # statistics computed as the tensors came
         self.open_modules = []
         self.backward_root = None  # the key of the first backward event (the loss)
         self.backward_seen = {}  # scope -> backward events so far
@@ -163,6 +170,9 @@ class _Recorder(Observer):
         if a.base is not None and id(_root(a)) in f.param_roots:
             a = a.copy()  # a view of a weight would change under the optimizer step
         f.values[key] = a
+        row = summarize_large(a)  # now, while `a` is hot in the cache
+        if row is not None:
+            f.known["value"][key] = row
         f.nodes.append(GraphNode(key, node.op, node.scope, tuple(map(f.keys.source, node.inputs)),
                                  a.shape, a.dtype, out.requires_grad))
         f.last_key = key
@@ -177,6 +187,9 @@ class _Recorder(Observer):
         key = f.keys.key(node)
         g = grad.data
         f.grads[key] = g
+        row = summarize_large(g)
+        if row is not None:
+            f.known["grad"][key] = row
         if f.backward_root is None:
             f.backward_root = key
         seen = f.backward_seen[node.scope] = f.backward_seen.get(node.scope, 0) + 1
@@ -309,8 +322,10 @@ class Debugger:
     def toggle_breakpoint(self, bp):
         """Add `bp`, or remove it when set; returns whether it is set now (F9)."""
         with self._cv:
-            present = bp in self._breakpoints.items
-        (self.remove_breakpoint if present else self.add_breakpoint)(bp)
+            items = self._breakpoints.items
+            present = bp in items
+            self._breakpoints = self._breakpoints.replaced(
+                [b for b in items if b != bp] if present else items + [bp])
         return not present
 
     # ---- what the views read (any thread) -----------------------------------------------
@@ -490,7 +505,7 @@ class Debugger:
         this phase when stepping, for the newest iteration of each batch when running."""
         store = frame.values if kind == "value" else frame.grads
         flushed = self.history.record(frame.iteration, kind, list(store), list(store.values()),
-                                      flush=not self._free_running())
+                                      flush=not self._free_running(), known=frame.known[kind])
         for iteration, phase_kind, keys, stats in flushed:
             self._records.append(Record("values" if phase_kind == "value" else "grads",
                                         self._generation, iteration,

@@ -44,8 +44,43 @@ def summarize(arrays):
             groups.setdefault(group, []).append(i)
     with np.errstate(all="ignore"):  # non-finite values give non-finite statistics
         for rows in groups.values():
-            out[rows] = _summarize_rows([arrays[i] for i in rows])
+            if len(rows) == 1 and isinstance(arrays[rows[0]], np.ndarray):
+                out[rows[0]] = _summarize_host(arrays[rows[0]])
+            else:
+                out[rows] = _summarize_rows([arrays[i] for i in rows])
     return out
+
+
+def summarize_large(a):
+    """Statistics (a row) of one array, computed now if it is a large host array, else None
+    (small arrays are cheaper in batches; device arrays stay on the device until then)."""
+    if a.size <= _SMALL or not isinstance(a, np.ndarray):
+        return None
+    with np.errstate(all="ignore"):
+        return _summarize_host(a)
+
+
+def _summarize_host(a):
+    """One host array: five passes (two of them BLAS), the rest in Python floats."""
+    f = a.reshape(-1)
+    if f.dtype.kind != "f":
+        f = f.astype(np.float64)
+    n = f.size
+    squares = float(np.dot(f, f))
+    total = float(f @ _ones(n, f.dtype, np))
+    nonfinite = 0
+    if not math.isfinite(squares):
+        nonfinite = n - int(np.count_nonzero(np.isfinite(f)))
+        wide = f.astype(np.float64)  # squares may overflow in float32 on finite values
+        squares, total = float(np.dot(wide, wide)), float(wide.sum())
+    mean = total / n
+    var = squares / n - mean * mean
+    if not var > 0.1 * mean * mean:  # cancellation (or non-finite): centre first
+        centred = f - f.dtype.type(mean)
+        var = float(np.dot(centred, centred)) / n
+    return (mean, math.sqrt(var) if var >= 0 else math.nan, float(f.min()), float(f.max()),
+            math.sqrt(squares) if squares >= 0 else math.nan,
+            np.count_nonzero(f == 0) / n, nonfinite)
 
 
 def _scalar_stats(v):
@@ -131,7 +166,7 @@ class History:
     @_locked
     def clear(self):
         self._phases = {kind: [] for kind in KINDS}  # kind -> [(iteration, rows, stats)]
-        self._pending = []  # [(iteration, kind, rows, arrays)] whose stats are not computed yet
+        self._pending = []  # [(iteration, kind, rows, arrays, known)]: statistics to compute
         self._pending_bytes = 0
         self._rows = {}  # key tuple of a graph -> {key: row}, shared by its iterations
         self._tensors = OrderedDict()  # iteration -> {(key, kind): array}, oldest first
@@ -139,19 +174,21 @@ class History:
 
     # ---- recording ------------------------------------------------------------------------
     @_locked
-    def record(self, iteration, kind, keys, arrays, flush=False):
-        """Record one phase's tensors. Statistics wait for a batch unless `flush`; returns
-        the phases of the newest iteration whose statistics were just computed, as
-        [(iteration, kind, keys, stats)] (empty while the batch waits)."""
+    def record(self, iteration, kind, keys, arrays, flush=False, known=None):
+        """Record one phase's tensors. Statistics wait for a batch unless `flush`, except
+        those `known` already ({key: row}, computed by the caller while the tensor was hot in
+        the cache); returns the phases of the newest iteration whose statistics were just
+        computed, as [(iteration, kind, keys, stats)] (empty while the batch waits)."""
         if kind not in KINDS:
             raise ValueError(f"History: kind must be one of {KINDS}, got {kind!r}")
         keys = tuple(keys)
         rows = self._rows.get(keys)
         if rows is None:
             rows = self._rows[keys] = {key: i for i, key in enumerate(keys)}
-        self._pending.append((iteration, kind, rows, arrays))
+        known = known or {}
+        self._pending.append((iteration, kind, rows, arrays, known))
         nbytes = sum(a.nbytes for a in arrays)
-        self._pending_bytes += nbytes
+        self._pending_bytes += nbytes - sum(a.nbytes for k, a in zip(keys, arrays) if k in known)
         if self.keep_last:
             kept = self._tensors.setdefault(iteration, {})
             for key, a in zip(keys, arrays):
@@ -165,14 +202,21 @@ class History:
     def _flush(self):
         if not self._pending:
             return []
-        stats = summarize([a for *_, arrays in self._pending for a in arrays])
-        start = 0
-        for iteration, kind, rows, arrays in self._pending:
-            self._phases[kind].append((iteration, rows, stats[start:start + len(arrays)]))
-            start += len(arrays)
+        todo = summarize([a for _, _, rows, arrays, known in self._pending
+                          for key, a in zip(rows, arrays) if key not in known])
+        done = 0
+        for iteration, kind, rows, arrays, known in self._pending:
+            stats = np.empty((len(arrays), len(STAT_NAMES)))
+            for key, i in rows.items():
+                if key in known:
+                    stats[i] = known[key]
+                else:
+                    stats[i] = todo[done]
+                    done += 1
+            self._phases[kind].append((iteration, rows, stats))
         newest = self._pending[-1][0]
         flushed = [(it, kind, tuple(rows), self._phases[kind][-1][2])
-                   for it, kind, rows, _ in self._pending[-2:] if it == newest]
+                   for it, kind, rows, *_ in self._pending[-2:] if it == newest]
         self._pending = []
         self._pending_bytes = 0
         return flushed
