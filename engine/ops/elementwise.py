@@ -173,7 +173,6 @@ class GELU(Function):
     """x * Phi(x), the exact (erf) form that is PyTorch's default."""
 
     def forward(self, a):
-        xp = get_array_module(a)
         cdf = 0.5 * (1 + erf(a / math.sqrt(2)))
         self.saved = (a, cdf)
         return (a * cdf).astype(a.dtype, copy=False)
