@@ -43,14 +43,12 @@ class NodeItem(QGraphicsItem):
     def boundingRect(self):
         return self.RECT.adjusted(-4, -4, 4, 4)
 
-    def set_state(self, fill=None, current=None, breakpoint=None):
-        if fill is not None:
-            self.fill = QColor(fill)
-        if current is not None:
-            self.current = current
-        if breakpoint is not None:
-            self.breakpoint = breakpoint
-        self.update()
+    def set_state(self, fill, current, breakpoint):
+        """Change the look; repaints (and re-renders the cache) only when something changed."""
+        fill = QColor(fill)
+        if (fill, current, breakpoint) != (self.fill, self.current, self.breakpoint):
+            self.fill, self.current, self.breakpoint = fill, current, breakpoint
+            self.update()
 
     def paint(self, painter, option, widget=None):
         status = self.node.status
@@ -110,8 +108,9 @@ class FrameItem(QGraphicsItem):
         return QRectF(self.rect.left(), self.rect.top(), self.rect.width(), TITLE_HEIGHT + 4)
 
     def set_breakpoint(self, on):
-        self.breakpoint = on
-        self.update()
+        if on != self.breakpoint:
+            self.breakpoint = on
+            self.update()
 
     def paint(self, painter, option, widget=None):
         painter.setPen(QPen(QColor("#a8b0c0"), 1.0, Qt.DashLine))

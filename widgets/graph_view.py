@@ -216,14 +216,16 @@ class GraphView(QGraphicsView):
         self.breakpoint_toggled.emit(key, kind)
 
     def _refresh_marks(self):
+        legend = self.legend
         fills = self._colours()
+        if self.legend != legend:
+            self.viewport().update()  # the legend is drawn over the viewport
         current = self._visible(self.current) if self.current else None
         for key, item in self.items.items():
             item.set_state(fill=fills.get(key, KIND_COLOURS[item.node.kind]),
                            current=key == current, breakpoint=key in self.breakpoints)
         for scope, frame in self.frames.items():
             frame.set_breakpoint(scope in self.breakpoints)
-        self.viewport().update()
 
     def _colours(self):
         if self.colour_stat is None:

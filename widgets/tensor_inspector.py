@@ -10,9 +10,9 @@ import io
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout, QLabel,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout,
+                               QHeaderView, QLabel, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.history import STAT_NAMES, stats_dict, summarize
 
@@ -35,10 +35,11 @@ class TensorInspector(QWidget):
         self.table.setHorizontalHeaderLabels(["value", "gradient"])
         self.table.setVerticalHeaderLabels([n.replace("_", " ") for n in STAT_NAMES])
         self.table.setMaximumHeight(240)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.stat_choice = QComboBox()
         self.stat_choice.addItems(STAT_NAMES)
         self.stat_choice.currentTextChanged.connect(self._draw_sparkline)
-        self.sparkline = pg.PlotWidget()
+        self.sparkline = pg.PlotWidget(background="w")
         self.sparkline.setMaximumHeight(90)
         self.spark_curve = self.sparkline.plot(pen="#4662d7")
         self.copy_button = QPushButton("Copy values")

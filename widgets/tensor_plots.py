@@ -45,7 +45,8 @@ class TensorPlot(QWidget):
         self.title = title
         self.note = QLabel(title)
         self.note.setAlignment(Qt.AlignCenter)
-        self.plots = pg.GraphicsLayoutWidget()
+        self.plots = pg.GraphicsLayoutWidget(border=None)
+        self.plots.setBackground("w")
         self.main = self.plots.addPlot(row=0, col=0)
         self.hist = self.plots.addPlot(row=1, col=0)
         self.hist.setMaximumHeight(110)
@@ -69,6 +70,7 @@ class TensorPlot(QWidget):
         self._clear()
         self.mode = "message"
         self.note.setText(f"{self.title}: {text}")
+        self.plots.setVisible(False)
 
     def show_array(self, array):
         self._clear()

@@ -1,10 +1,11 @@
 """The graph view (offscreen): selection, breakpoints, collapse, incremental updates,
 colouring, export, and a breakpoint set through the view stopping the debugger."""
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from app.breakpoints import Breakpoint
@@ -168,3 +169,12 @@ def test_frames_and_nodes_are_plain_items(view):
     view.set_graph(chain(1))
     kinds = {type(i) for i in view.scene().items()}
     assert NodeItem in kinds and FrameItem in kinds
+
+
+def test_many_void_qt_calls_do_not_use_up_none():
+    """widgets/__init__ guards against PySide6 builds that return None without a reference
+    (on Python 3.11 a few thousand calls would abort the process)."""
+    point = QPointF()
+    for _ in range(100_000):
+        point.setX(1.0)
+    assert sys.getrefcount(None) > 100_000
