@@ -42,10 +42,10 @@ class Executor:
             plan = self.plans[key] = self._make_plan(fetch_nodes)
         return plan
 
-    def run(self, plan, feed_values):
-        """feed_values: placeholder id -> array (checked by the session)."""
+    def run(self, plan, feeds):
+        """feeds: the placeholders' arrays in plan.feeds order (checked by the session)."""
         try:
-            return plan.run(*[feed_values[nid] for nid in plan.feeds])
+            return plan.run(*feeds)
         except (ValueError, TypeError, IndexError) as exc:
             node = _failed_node(plan, exc)
             if node is None:

@@ -39,25 +39,34 @@ class PackedUpdate:
 
     def step(self, grads):
         opt = self.opt
-        if self.synced != (opt.step_count, id(opt.state)) or any(
-                p.data is not v for p, v in zip(self.params, self.views)):
+        if self.synced != (opt.step_count, id(opt.state)) or not self._intact():
             if not self._pack():
                 self._per_parameter(grads)
                 return
+        copyto = self.copyto
         for view, g in zip(self.grad_views, grads):
-            view[...] = g
+            copyto(view, g)
         flat = self.flat_state
-        had = {k: flat.get(k) for k in _STATE_ARRAYS}
+        keys = len(flat)
         opt._update(self.flat_param, self.flat_grad, flat)
-        for key in _STATE_ARRAYS:
-            if flat.get(key) is not had[key]:  # created by this first update: share it
-                for st, view in zip(self.states, self._views(flat[key])):
-                    st[key] = view
+        if len(flat) != keys:  # the first update created the state arrays: share them
+            for key in _STATE_ARRAYS:
+                if key in flat:
+                    for st, view in zip(self.states, self._views(flat[key])):
+                        st[key] = view
         if "step" in flat:
+            step = flat["step"]
             for st in self.states:
-                st["step"] = flat["step"]
+                st["step"] = step
         opt.step_count += 1
         self.synced = (opt.step_count, id(opt.state))
+
+    def _intact(self):
+        """Whether every parameter still holds its view of the flat array."""
+        for p, view in zip(self.params, self.views):
+            if p.data is not view:
+                return False
+        return True
 
     def _per_parameter(self, grads):
         opt = self.opt
@@ -82,6 +91,7 @@ class PackedUpdate:
         if len(keys) != 1 or len(steps) != 1:
             return False
         xp = get_array_module(self.params[0].data)
+        self.copyto = xp.copyto
         dtype = self.params[0].data.dtype
         flat_data = xp.empty(self.size, dtype)
         self.views = self._views(flat_data)

@@ -59,12 +59,11 @@ class Session:
     def run(self, fetches, feed_dict=None):
         """Values of `fetches` (one tensor or a list), numpy arrays; a train op gives None."""
         single = not isinstance(fetches, (list, tuple))
-        key = (_node_id(fetches),) if single else tuple(_node_id(f) for f in fetches)
+        key = (_node_id(fetches),) if single else tuple(map(_node_id, fetches))
         plan = self._fetches.get(key)
         if plan is None:
             plan = self._fetches[key] = self._executor.plan([self._compiled(i) for i in key])
-        values = self._feeds(plan, feed_dict or {})
-        out = self._executor.run(plan, values)
+        out = self._executor.run(plan, self._feeds(plan, feed_dict or {}))
         if single:
             return out[0]
         return tuple(out) if isinstance(fetches, tuple) else out
@@ -102,7 +101,7 @@ class Session:
             raise KeyError("; ".join(
                 f"placeholder '{n.name}' (shape {_fmt(n.shape)}, {n.dtype}) was not fed"
                 for n in missing) + f" (feed_dict has {fed})")
-        return values
+        return [values[nid] for nid in plan.feeds]
 
     def _placeholder(self, key):
         if isinstance(key, str):
@@ -137,6 +136,8 @@ def _resolve(passes):
 
 
 def _node_id(fetch):
+    if type(fetch) is SymbolicTensor:
+        return fetch.node.id
     if isinstance(fetch, SymbolicTensor):
         return fetch.node.id
     if isinstance(fetch, Node):
