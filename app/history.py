@@ -75,8 +75,10 @@ def _summarize_host(a):
         squares, total = float(np.dot(wide, wide)), float(wide.sum())
     mean = total / n
     var = squares / n - mean * mean
-    if not var > 0.1 * mean * mean:  # cancellation (or non-finite): centre first
-        centred = f - f.dtype.type(mean)
+    if not var > 0.1 * mean * mean:  # cancellation (or non-finite): centre, in float64
+        wide = f.astype(np.float64)
+        mean = float(wide.sum()) / n
+        centred = wide - mean
         var = float(np.dot(centred, centred)) / n
     return (mean, math.sqrt(var) if var >= 0 else math.nan, float(f.min()), float(f.max()),
             math.sqrt(squares) if squares >= 0 else math.nan,
@@ -120,9 +122,11 @@ def _summarize_rows(arrays):
         squares = xp.einsum("ij,ij->i", wide, wide)
         mean = wide.sum(axis=1) / n
     var = squares / n - mean * mean
-    if xp is not np or not (var > 0.1 * mean * mean).all():  # cancellation: centre first
-        centred = m - mean[:, None].astype(m.dtype)
-        var = xp.einsum("ij,ij->i", centred, centred).astype(xp.float64) / n
+    if xp is not np or not (var > 0.1 * mean * mean).all():  # cancellation: centre, in float64
+        wide = m.astype(xp.float64)
+        mean = wide.sum(axis=1) / n
+        centred = wide - mean[:, None]
+        var = xp.einsum("ij,ij->i", centred, centred) / n
     stats = xp.stack([mean, xp.sqrt(var), m.min(axis=1).astype(xp.float64),
                       m.max(axis=1).astype(xp.float64), xp.sqrt(squares), zeros / n,
                       nonfinite.astype(xp.float64)], axis=1)
