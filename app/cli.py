@@ -3,6 +3,7 @@
 screenshot and exits."""
 import argparse
 import sys
+import time
 
 from .presets import DEFAULT_PRESET, list_presets, load_preset
 from .project import ProjectError, load_project
@@ -23,6 +24,8 @@ def parser():
                    help="run N training iterations after start")
     p.add_argument("--mode", choices=MODES, help="dynamic (eager) or static (compiled graph)")
     p.add_argument("--device", choices=DEVICES, help="cpu or cuda (needs CuPy and a GPU)")
+    p.add_argument("--select", metavar="NODE", help="select a node (e.g. 4/linear#0) after "
+                   "the steps, to show it in the inspector")
     p.add_argument("--screenshot", metavar="FILE",
                    help="after the steps, save the main window to FILE (PNG) and exit")
     return p
@@ -42,6 +45,14 @@ def load(args):
     if args.device:
         project.train.device = args.device
     return project
+
+
+def settle(app, seconds=0.2):
+    """Let pending layout and paint events run (before a screenshot)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
 
 
 def main(argv=None):
@@ -76,9 +87,11 @@ def main(argv=None):
             print(f"stepgraph: stopped before {args.steps} iterations: "
                   f"{window.session.hits[-1].message if window.session.hits else 'timeout'}",
                   file=sys.stderr)
+    if args.select:
+        window.session.select(args.select)
     if args.screenshot:
         window.curves.redraw()
-        app.processEvents()
+        settle(app)
         if not window.grab().save(args.screenshot):
             sys.exit(f"stepgraph: cannot write the screenshot {args.screenshot}")
         window.close()

@@ -6,18 +6,21 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget
 
 from widgets.breakpoint_log import BreakpointLog
 from widgets.curves import CurvesView
 from widgets.debugger_toolbar import DebuggerActions, DebuggerToolbar
+from widgets.graph_view import GraphView
 from widgets.layer_palette import LayerPalette
 from widgets.network_builder import NetworkBuilder
 from widgets.node_table import NodeTable
 from widgets.status import DebuggerStatus
+from widgets.tensor_inspector import TensorInspector
 from widgets.training_config import TrainingConfig
 
 from .main_window_menus import build_menus
+from .main_window_views import GraphFeed, InspectorFeed
 from .project import ProjectError, load_project, save_project
 from .recent import Autosave, RecentFiles
 from .session import Session
@@ -43,15 +46,20 @@ class MainWindow(QMainWindow):
         self.settings = QSettings(str(self.data_dir / "settings.ini"), QSettings.IniFormat)
         self.recent = RecentFiles(self.data_dir)
         self.autosave = Autosave(self.data_dir)
-        self.undo_stack = QUndoStack(self)
+        self._closed = False
+        self.undo_stack = QUndoStack()  # no Qt parent: it outlives the window's C++ teardown
         self.resize(1400, 900)
-        self.setDockNestingEnabled(True)
+        self.setDockOptions(QMainWindow.AllowNestedDocks | QMainWindow.AllowTabbedDocks)
         if STYLESHEET.is_file():
             self.setStyleSheet(STYLESHEET.read_text(encoding="utf-8"))
 
         self.palette_view = LayerPalette()
         self.builder = NetworkBuilder(self.session)
         self.config = TrainingConfig(self.session)
+        self.graph_view = GraphView()
+        self.inspector = TensorInspector()
+        self.graph_feed = GraphFeed(self.session, self.graph_view)
+        self.inspector_feed = InspectorFeed(self.session, self.inspector)
         self.nodes = NodeTable(self.session)
         self.curves = CurvesView(self.session)
         self.hit_log = BreakpointLog(self.session)
@@ -62,17 +70,21 @@ class MainWindow(QMainWindow):
             lambda row: self.session.select(str(row)) if row >= 0 else None)
 
         self.docks = {}
-        self._dock("palette", "Layers", self.palette_view, Qt.LeftDockWidgetArea)
-        self._dock("builder", "Network", self.builder, Qt.LeftDockWidgetArea)
-        self._dock("config", "Training", self.config, Qt.LeftDockWidgetArea)
-        self._dock("nodes", "Graph nodes", self.nodes, Qt.RightDockWidgetArea)
-        self._dock("curves", "Loss and accuracy", self.curves, Qt.BottomDockWidgetArea)
-        self._dock("hits", "Breakpoint hits", self.hit_log, Qt.BottomDockWidgetArea)
-        self.splitDockWidget(self.docks["palette"], self.docks["builder"], Qt.Vertical)
-        self.tabifyDockWidget(self.docks["builder"], self.docks["config"])
-        self.docks["builder"].raise_()
-        self.splitDockWidget(self.docks["curves"], self.docks["hits"], Qt.Horizontal)
-        self.resizeDocks([self.docks["palette"], self.docks["nodes"]], [380, 1020], Qt.Horizontal)
+        # Tabs inside docks rather than tabified docks: Qt 6 leaves stray tab bars behind
+        # when several dock groups are tabified.
+        self.project_tabs = _tabs(("Network", self.builder), ("Training", self.config))
+        self.graph_tabs = _tabs(("Graph", self.graph_view), ("Node table", self.nodes))
+        palette = self._dock("palette", "Layers", self.palette_view, Qt.LeftDockWidgetArea)
+        graph = self._dock("graph", "Computation graph", self.graph_tabs, Qt.RightDockWidgetArea)
+        curves = self._dock("curves", "Loss and accuracy", self.curves, Qt.BottomDockWidgetArea)
+        self.splitDockWidget(palette, self._dock("builder", "Project", self.project_tabs),
+                             Qt.Vertical)
+        self.splitDockWidget(graph, self._dock("inspector", "Inspector", self.inspector),
+                             Qt.Horizontal)
+        self.splitDockWidget(curves, self._dock("hits", "Breakpoint hits", self.hit_log),
+                             Qt.Horizontal)
+        self.resizeDocks([self.docks["palette"], self.docks["graph"], self.docks["inspector"]],
+                         [360, 600, 440], Qt.Horizontal)
         self.resizeDocks([self.docks["palette"], self.docks["builder"]], [200, 560], Qt.Vertical)
         self.resizeDocks([self.docks["curves"], self.docks["hits"]], [900, 500], Qt.Horizontal)
         self.docks["curves"].setMinimumHeight(230)
@@ -82,7 +94,7 @@ class MainWindow(QMainWindow):
         self.status = DebuggerStatus(self.session, self.statusBar())
         build_menus(self)
         self.session.subscribe(self._session_changed)
-        self.undo_stack.cleanChanged.connect(lambda clean: self._update_title())
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
 
         self.pump_timer = QTimer(self)
         self.pump_timer.setInterval(PUMP_MS)
@@ -95,11 +107,13 @@ class MainWindow(QMainWindow):
         if restore_layout:
             self.restore_layout()
 
-    def _dock(self, name, title, widget, area):
+    def _dock(self, name, title, widget, area=None):
+        """A dock for `widget`, added to `area` (else placed by split or tabify after)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)
-        self.addDockWidget(area, dock)
+        if area is not None:
+            self.addDockWidget(area, dock)
         self.docks[name] = dock
         return dock
 
@@ -188,6 +202,9 @@ class MainWindow(QMainWindow):
         if "hits" in changes and self.session.hits:
             self.show_message(self.session.hits[-1].message)
 
+    def _clean_changed(self, clean):
+        self._update_title()
+
     def _update_title(self):
         project, path = self.session.project, self.session.path
         name = Path(path).name if path else (project.name if project else "Stepgraph")
@@ -209,9 +226,20 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event):
-        self.save_layout()
-        self.pump_timer.stop()
-        self.autosave_timer.stop()
-        self.session.close()
-        self.autosave.clean_exit()
+        if not self._closed:
+            self._closed = True
+            self.save_layout()
+            self.undo_stack.cleanChanged.disconnect(self._clean_changed)
+            self.pump_timer.stop()
+            self.autosave_timer.stop()
+            self.session.close()
+            self.autosave.clean_exit()
         super().closeEvent(event)
+
+
+def _tabs(*pages):
+    tabs = QTabWidget()
+    tabs.setDocumentMode(True)
+    for title, widget in pages:
+        tabs.addTab(widget, title)
+    return tabs

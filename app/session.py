@@ -73,6 +73,7 @@ class Session:
         self.graph = ()
         self.selected = None  # a node key, or a layer scope ("0", "1", ...)
         self.stats = {}  # node key -> {"value": {stat: x}, "grad": {stat: x}}
+        self.latest_stats = {}  # "value"/"grad" -> (keys, rows) of the latest record
         self.losses = []  # (iteration, loss)
         self.accuracies = []  # (iteration, test accuracy)
         self.hits = []  # Hits in order
@@ -141,6 +142,7 @@ class Session:
         self.state = None
         self.graph = ()
         self.stats = {}
+        self.latest_stats = {}
         self.losses, self.accuracies, self.hits = [], [], []
         self.seconds_per_iteration = None
         with self._worker_lock:
@@ -262,6 +264,7 @@ class Session:
         data = record.data
         if record.kind in ("values", "grads"):
             kind = "value" if record.kind == "values" else "grad"
+            self.latest_stats[kind] = (data["keys"], data["stats"])
             for key, row in zip(data["keys"], data["stats"]):
                 self.stats.setdefault(key, {})[kind] = stats_dict(row)
             return {"stats"}
@@ -277,6 +280,10 @@ class Session:
 
     def grad(self, key):
         return self._read(key, "grad")
+
+    def history_series(self, key, kind="value"):
+        """The node's statistics over the recorded iterations (app.history.History.stats)."""
+        return self.debugger.history.stats(key, kind) if self.debugger is not None else None
 
     def _read(self, key, what):
         if self.debugger is None:

@@ -6,6 +6,9 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 
+CLASSIFICATION_LOSSES = ("CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss")
+
+
 class CurvesView(QWidget):
     def __init__(self, session, max_fps=10, parent=None):
         super().__init__(parent)
@@ -43,6 +46,10 @@ class CurvesView(QWidget):
     def redraw(self):
         """Draw every point now (also used by the screenshot and after a manual step)."""
         self._drawn_at = time.perf_counter()
+        project = self.session.project
+        loss = project.train.loss if project is not None else ""
+        self.accuracy_plot.setTitle("Test accuracy" if loss in CLASSIFICATION_LOSSES else
+                                    f"Test accuracy (none for {loss or 'no project'})")
         for curve, points in ((self.loss_curve, self.session.losses),
                               (self.accuracy_curve, self.session.accuracies)):
             if points:
