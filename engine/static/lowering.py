@@ -7,28 +7,53 @@ from ..ops.losses import CrossEntropy
 
 
 class LeanCrossEntropy(CrossEntropy):
-    """Integer targets over 2-D logits, mean reduction: the reductions are called on the
-    ufuncs directly (ndarray methods add a Python layer each) and the row index is kept
-    from run to run."""
+    """Integer targets over 2-D logits, mean reduction. Reductions are called on the ufuncs
+    directly (ndarray methods add a Python layer each); over a few classes, the row max
+    and sum run column by column (the order numpy's reduction adds in below eight
+    elements); the target range takes one unsigned max; the row index is kept."""
 
     _rows = np.arange(0)
+    _COLUMNS = 4  # up to this many classes, reduce column by column
+
+    def _lean(self, logits, target):
+        return (self.attrs.get("reduction", "mean") == "mean" and type(logits) is np.ndarray
+                and logits.ndim == 2 and target.dtype.kind in "iu")
 
     def forward(self, logits, target, reduction="mean"):
-        if (reduction != "mean" or logits.ndim != 2 or target.dtype.kind == "f"
-                or type(logits) is not np.ndarray):
+        if not self._lean(logits, target):
             return super().forward(logits, target, reduction)
         n, classes = logits.shape
         if target.shape != (n,):
             raise ValueError("shape")
-        if n and (np.minimum.reduce(target) < 0 or np.maximum.reduce(target) >= classes):
-            raise IndexError(f"target {int(target.max())} is out of range for {classes} classes")
-        logp = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
-        logp -= np.log(np.add.reduce(np.exp(logp), axis=1, keepdims=True))
+        # negative targets wrap to huge unsigned values, so one max checks both ends
+        if n and np.maximum.reduce(target.view(target.dtype.str.replace("i", "u"))) >= classes:
+            bad = target[(target < 0) | (target >= classes)][0]
+            raise IndexError(f"target {int(bad)} is out of range for {classes} classes")
+        logp = logits - self._rowwise(np.maximum, logits)
+        logp -= np.log(self._rowwise(np.add, np.exp(logp)))
         if self._rows.shape[0] != n:
             self._rows = np.arange(n)
         loss = -logp[self._rows, target]
         self.saved = (logp, target, loss.shape)
         return loss.dtype.type(np.add.reduce(loss) / n)  # what ndarray.mean computes
+
+    def _rowwise(self, ufunc, a):
+        """ufunc reduced over dim 1, keeping it."""
+        if a.shape[1] > self._COLUMNS:
+            return ufunc.reduce(a, axis=1, keepdims=True)
+        out = a[:, 0:1]
+        for k in range(1, a.shape[1]):
+            out = ufunc(out, a[:, k:k + 1])
+        return out
+
+    def backward(self, gy):
+        logp, target, shape = self.saved
+        if not self._lean(logp, target):
+            return super().backward(gy)
+        grad = np.exp(logp)
+        grad[self._rows, target] -= 1
+        grad *= gy / shape[0]
+        return grad, None
 
 
 LOWERED = {CrossEntropy: LeanCrossEntropy}
