@@ -4,14 +4,18 @@ a 4x4 add with grad (forward + graph recording), and a 64x64 matmul forward + ba
     python3 benchmarks/ops.py [--repeat N]
 
 Prints microseconds per call: the best of several timeit rounds, rounds alternating between
-the contenders so that a busy shared machine disturbs them alike.
+the contenders so that a busy shared machine disturbs them alike. Everything runs on one
+thread (BLAS and PyTorch): these are per-op costs, not a race between thread pools.
 """
 import argparse
 import os
 import sys
 import timeit
 
-import numpy as np
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before numpy starts its BLAS
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -19,6 +23,7 @@ import engine as sg  # noqa: E402
 
 try:
     import torch
+    torch.set_num_threads(1)
 except ImportError:
     torch = None
 
