@@ -136,7 +136,7 @@ class Executor:
             env[f"K{n.id}"] = self._fused(n)
             return [f"{v} = K{n.id}({args})"]
         if kind == "update":
-            env[f"U{n.id}"] = _update(n)
+            env[f"U{n.id}"] = _update(n, self._producers(n))
             return [f"U{n.id}({', '.join(f'v{i.id}' for i in n.inputs[1::2])})", f"{v} = None"]
         raise ValueError(f"executor: unknown node kind {kind!r} ({n})")
 
@@ -151,6 +151,20 @@ class Executor:
             fn.attrs = n.attrs
             fn.inputs = self._grad_flags(n)
         return fn
+
+    def _producers(self, update):
+        """(k, fn, index): parameter k's gradient is output `index` of fn's backward, read
+        by the update alone, so fn may write it straight into the packed gradients."""
+        out = []
+        for k, g in enumerate(update.inputs[1::2]):
+            if g.kind != "select" or g.id in self._fetched:
+                continue
+            if [r.id for r in self._readers[g.id]] != [update.id]:
+                continue
+            fn = self.fns.get(g.inputs[0].inputs[0].id)
+            if hasattr(fn, "grad_out"):
+                out.append((k, fn, g.attrs["index"]))
+        return out
 
     def _grad_flags(self, n):
         """Stand-ins for the op's inputs telling its backward which gradients the graph
@@ -217,9 +231,9 @@ def _array_module(graph):
     return np
 
 
-def _update(n):
+def _update(n, producers):
     opt = n.value
-    packed = PackedUpdate(opt, [p.value for p in n.inputs[0::2]])
+    packed = PackedUpdate(opt, [p.value for p in n.inputs[0::2]], producers)
 
     def update(*grads):
         packed.step(grads)

@@ -4,6 +4,25 @@ Python. The executor runs the lowered class where there is one."""
 import numpy as np
 
 from ..ops.losses import CrossEntropy
+from ..ops.matmul import Linear
+
+
+class LeanLinear(Linear):
+    """Linear whose weight and bias gradients can be written straight into arrays given in
+    `grad_out` (the optimizer's packed gradient views), saving a copy each."""
+
+    grad_out = (None, None, None)
+
+    def backward(self, gy):
+        x, w, has_bias = self.saved
+        out = self.grad_out
+        if x.ndim != 2 or type(gy) is not np.ndarray or (out[1] is None and out[2] is None):
+            return super().backward(gy)
+        gx = gy @ w if self.inputs[0].requires_grad else None
+        gw = gy.T @ x if out[1] is None else np.matmul(gy.T, x, out=out[1])
+        if has_bias:
+            return gx, gw, np.add.reduce(gy, axis=0, out=out[2])
+        return gx, gw
 
 
 class LeanCrossEntropy(CrossEntropy):
@@ -56,4 +75,4 @@ class LeanCrossEntropy(CrossEntropy):
         return grad, None
 
 
-LOWERED = {CrossEntropy: LeanCrossEntropy}
+LOWERED = {CrossEntropy: LeanCrossEntropy, Linear: LeanLinear}

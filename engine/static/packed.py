@@ -20,9 +20,12 @@ class _FlatParameter:
 
 
 class PackedUpdate:
-    def __init__(self, optimizer, params):
+    def __init__(self, optimizer, params, producers=()):
+        """producers: (k, fn, index) where Function fn's backward can write parameter k's
+        gradient (its output `index`) into an array put in fn.grad_out."""
         self.opt = optimizer
         self.params = params
+        self.producers = producers
         self.spans = []
         offset = 0
         for p in params:
@@ -45,7 +48,8 @@ class PackedUpdate:
                 return
         copyto = self.copyto
         for view, g in zip(self.grad_views, grads):
-            copyto(view, g)
+            if g is not view:
+                copyto(view, g)
         flat = self.flat_state
         keys = len(flat)
         opt._update(self.flat_param, self.flat_grad, flat)
@@ -101,6 +105,10 @@ class PackedUpdate:
         self.flat_param = _FlatParameter(flat_data)
         self.flat_grad = xp.empty(self.size, dtype)
         self.grad_views = self._views(self.flat_grad)
+        for k, fn, index in self.producers:
+            out = list(fn.grad_out)
+            out[index] = self.grad_views[k]
+            fn.grad_out = tuple(out)
         flat = {}
         for key in keys.pop():
             if key == "step":

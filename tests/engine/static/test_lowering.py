@@ -1,9 +1,14 @@
-"""Lowered ops give the engine op's numbers bit for bit, and the same errors."""
+"""Lowered ops give the engine op's numbers bit for bit, and the same errors; linear
+layers write their gradients straight into the packed optimizer arrays."""
 import numpy as np
 import pytest
 
+import engine as sg
+import engine.nn.functional as F
+from engine import nn, optim, static
+
 from engine.ops.losses import CrossEntropy
-from engine.static.lowering import LOWERED
+from engine.static.lowering import LOWERED, LeanLinear
 
 
 def _pair(cls, attrs):
@@ -32,3 +37,21 @@ def test_lean_cross_entropy_rejects_targets_out_of_range(target):
     _, lean = _pair(CrossEntropy, {"reduction": "mean"})
     with pytest.raises(IndexError, match="out of range"):
         lean.forward(np.zeros((2, 3), np.float32), np.array(target))
+
+
+def test_linear_gradients_land_in_the_packed_optimizer_arrays():
+    sg.manual_seed(0)
+    with static.Graph() as g:
+        x = static.placeholder("x", (None, 3))
+        y = static.placeholder("y", (None,), dtype="int64")
+        model = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
+        train = static.minimize(F.cross_entropy(model(x), y), optim.SGD(model.parameters(), lr=0.1))
+    sess = static.Session(g)
+    feed = {x: np.ones((4, 3), np.float32), y: np.array([0, 1, 1, 0])}
+    sess.run(train, feed)
+    sess.run(train, feed)
+    lean = [fn for fn in sess._executor.fns.values() if isinstance(fn, LeanLinear)]
+    written = [a for fn in lean for a in fn.grad_out if a is not None]
+    assert len(written) == 4  # both layers' weight and bias gradients
+    flat = written[0].base
+    assert all(a.base is flat for a in written)
