@@ -32,7 +32,7 @@ from engine.backend import to_numpy
 from engine.tensor import default_generator
 
 from .breakpoints import BreakpointSet, Hit
-from .history import History, stats_dict, summarize, summarize_large
+from .history import LARGE, History, stats_dict, summarize, summarize_large
 from .node_keys import NodeKeys, in_layer
 from .stepping import Position, step_target
 
@@ -101,10 +101,9 @@ class _Abort(BaseException):
 class _Frame:
     """What the debugger knows of the iteration in progress."""
 
-    def __init__(self, iteration, keys, param_roots):
+    def __init__(self, iteration, keys):
         self.iteration = iteration
         self.keys = keys
-        self.param_roots = param_roots
         self.phase = "forward"
         self.nodes = []
         self.values = {}
@@ -167,12 +166,13 @@ class _Recorder(Observer):
         key = f.keys.key(node)
         out = node.output
         a = out.data
-        if a.base is not None and id(_root(a)) in f.param_roots:
+        if a.base is not None and id(_root(a)) in d._param_roots():
             a = a.copy()  # a view of a weight would change under the optimizer step
         f.values[key] = a
-        row = summarize_large(a)  # now, while `a` is hot in the cache
-        if row is not None:
-            f.known["value"][key] = row
+        if a.size > LARGE:  # its statistics now, while it is hot in the cache
+            row = summarize_large(a)
+            if row is not None:
+                f.known["value"][key] = row
         f.nodes.append(GraphNode(key, node.op, node.scope, tuple(map(f.keys.source, node.inputs)),
                                  a.shape, a.dtype, out.requires_grad))
         f.last_key = key
@@ -187,9 +187,10 @@ class _Recorder(Observer):
         key = f.keys.key(node)
         g = grad.data
         f.grads[key] = g
-        row = summarize_large(g)
-        if row is not None:
-            f.known["grad"][key] = row
+        if g.size > LARGE:
+            row = summarize_large(g)
+            if row is not None:
+                f.known["grad"][key] = row
         if f.backward_root is None:
             f.backward_root = key
         seen = f.backward_seen[node.scope] = f.backward_seen.get(node.scope, 0) + 1
@@ -374,6 +375,10 @@ class Debugger:
             return np.array(to_numpy(a), copy=True)
 
     # ---- the worker ---------------------------------------------------------------------
+    def _param_roots(self):
+        """ids of the arrays that own the parameters' memory (a view of one is copied)."""
+        return {id(_root(p.data)) for p in self._params}
+
     def _free_running(self):
         """True when no command, abort or step target needs this event (read without lock:
         a command set meanwhile is seen at the next event)."""
@@ -426,8 +431,7 @@ class Debugger:
             self._pending_batch = self._next_batch()
         x, y = self._pending_batch
         self._generator_state = default_generator().bit_generator.state
-        roots = {id(_root(p.data)) for p in self._params}
-        frame = _Frame(self._completed, NodeKeys(self._param_names, (x, y)), roots)
+        frame = _Frame(self._completed, NodeKeys(self._param_names, (x, y)))
         with self._cv:
             self._frame = frame
             self._breakpoints.reset_iteration()

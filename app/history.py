@@ -18,7 +18,7 @@ from engine import get_array_module
 
 STAT_NAMES = ("mean", "std", "min", "max", "norm", "zero_fraction", "nonfinite")
 KINDS = ("value", "grad")
-_SMALL = 4096  # arrays up to this size are stacked with those of the same shape
+LARGE = 4096  # larger arrays are summarised one by one; smaller ones stacked by shape
 _PENDING_BYTES = 2**20  # tensors waiting for their statistics (besides those kept anyway)
 
 
@@ -40,7 +40,7 @@ def summarize(arrays):
         if a.size == 1 and isinstance(a, np.ndarray):
             out[i] = _scalar_stats(float(a.reshape(-1)[0]))
         elif a.size:
-            group = (a.shape, a.dtype, type(a)) if a.size <= _SMALL else i
+            group = (a.shape, a.dtype, type(a)) if a.size <= LARGE else i
             groups.setdefault(group, []).append(i)
     with np.errstate(all="ignore"):  # non-finite values give non-finite statistics
         for rows in groups.values():
@@ -54,7 +54,7 @@ def summarize(arrays):
 def summarize_large(a):
     """Statistics (a row) of one array, computed now if it is a large host array, else None
     (small arrays are cheaper in batches; device arrays stay on the device until then)."""
-    if a.size <= _SMALL or not isinstance(a, np.ndarray):
+    if a.size <= LARGE or not isinstance(a, np.ndarray):
         return None
     with np.errstate(all="ignore"):
         return _summarize_host(a)
@@ -192,7 +192,8 @@ class History:
         known = known or {}
         self._pending.append((iteration, kind, rows, arrays, known))
         nbytes = sum(a.nbytes for a in arrays)
-        self._pending_bytes += nbytes - sum(a.nbytes for k, a in zip(keys, arrays) if k in known)
+        self._pending_bytes += nbytes if not known else sum(
+            a.nbytes for k, a in zip(keys, arrays) if k not in known)
         if self.keep_last:
             kept = self._tensors.setdefault(iteration, {})
             for key, a in zip(keys, arrays):

@@ -251,3 +251,22 @@ def test_free_running_sends_statistics_in_batches(debugger):
     assert row[STAT_NAMES.index("mean")] == d.history.stats_at("3/relu#0", newest.iteration,
                                                                "grad")["mean"]
     assert sum(r.kind == "iteration" for r in records) == 70
+
+
+def test_a_view_of_a_weight_keeps_its_value_from_before_the_update(debugger):
+    class TransposedWeight(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(sg.randn(2, 2))
+
+        def forward(self, x):
+            return x @ self.w.T
+
+    run = mlp_run(model=TransposedWeight(), lr=0.5)
+    before = run.model.w.numpy().copy()
+    d = debugger(run)
+    s = command(d, "step_iteration")
+    assert "/permute#0" in {n.key for n in s.graph}
+    assert not np.array_equal(run.model.w.numpy(), before)  # the update happened
+    np.testing.assert_array_equal(d.value("/permute#0"), before.T)
+    np.testing.assert_array_equal(d.history.tensor("/permute#0", 0), before.T)
