@@ -4,12 +4,14 @@ screenshot and exits."""
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from .presets import DEFAULT_PRESET, list_presets, load_preset
 from .project import ProjectError, load_project
 from .specs import DEVICES, MODES
 
 STEP_TIMEOUT_S = 300
+ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app.svg"
 
 
 def parser():
@@ -65,6 +67,7 @@ def main(argv=None):
         return 0
     project = load(args)
 
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from .main_window import MainWindow
@@ -72,6 +75,7 @@ def main(argv=None):
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Stepgraph")
     app.setOrganizationName("Stepgraph")
+    app.setWindowIcon(QIcon(str(ICON)))
     window = MainWindow(restore_layout=not args.screenshot)
     explicit = args.open or args.preset or args.steps or args.screenshot
     if explicit or not window.offer_recovery():

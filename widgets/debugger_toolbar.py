@@ -1,8 +1,12 @@
 """The debugger's commands as actions (toolbar buttons, Debug menu entries and shortcuts),
 enabled or disabled with the reason from the session."""
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QToolBar
+
+ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
 
 # (name, label, shortcut, tip); name is a session intent ("step_op" -> session.step("op"))
 COMMANDS = (
@@ -29,7 +33,7 @@ class DebuggerActions(QObject):
         self.report = report  # fn(message), e.g. the status bar
         self.actions = {}
         for name, label, shortcut, tip in COMMANDS:
-            action = QAction(label, parent)
+            action = QAction(QIcon(str(ICONS / f"{name}.svg")), label, parent)
             action.setObjectName(f"action_{name}")
             action.setShortcut(QKeySequence(shortcut))
             action.setData(f"{tip} ({shortcut})")
@@ -68,6 +72,7 @@ class DebuggerToolbar(QToolBar):
     def __init__(self, actions, parent=None):
         super().__init__("Debugger", parent)
         self.setObjectName("debuggerToolbar")
+        self.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         for name, action in actions.actions.items():
             if name in ("reset", "toggle_breakpoint"):
                 self.addSeparator()

@@ -23,6 +23,7 @@ def test_shortcuts_follow_the_ide_conventions(window):
                          "step_out": "Shift+F11", "step_phase": "Ctrl+F11",
                          "step_iteration": "Ctrl+F10", "reset": "Shift+F5",
                          "toggle_breakpoint": "F9"}
+    assert all(not a.icon().isNull() for a in window.debug_actions.actions.values())
     debug_menu = [m for m in window.menuBar().actions() if m.text() == "&Debug"][0].menu()
     assert set(window.debug_actions.actions.values()) <= set(debug_menu.actions())
 
