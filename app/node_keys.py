@@ -17,11 +17,6 @@ exist appear and vanished ones are reported absent by the debugger; nothing else
 """
 
 
-def layer_of(key):
-    """The scope part of a node key."""
-    return key.rpartition("/")[0]
-
-
 def in_layer(scope, layer):
     """Whether `scope` is `layer` or nested inside it ("" contains every scope)."""
     return not layer or scope == layer or scope.startswith(layer + ".")
