@@ -211,13 +211,17 @@ class History:
                           for key, a in zip(rows, arrays) if key not in known])
         done = 0
         for iteration, kind, rows, arrays, known in self._pending:
-            stats = np.empty((len(arrays), len(STAT_NAMES)))
-            for key, i in rows.items():
-                if key in known:
-                    stats[i] = known[key]
-                else:
-                    stats[i] = todo[done]
-                    done += 1
+            if known:
+                stats = np.empty((len(arrays), len(STAT_NAMES)))
+                for key, i in rows.items():
+                    if key in known:
+                        stats[i] = known[key]
+                    else:
+                        stats[i] = todo[done]
+                        done += 1
+            else:
+                stats = todo[done:done + len(arrays)]
+                done += len(arrays)
             self._phases[kind].append((iteration, rows, stats))
         newest = self._pending[-1][0]
         flushed = [(it, kind, tuple(rows), self._phases[kind][-1][2])
