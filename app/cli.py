@@ -67,6 +67,7 @@ def main(argv=None):
         return 0
     project = load(args)
 
+    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -96,8 +97,10 @@ def main(argv=None):
     if args.screenshot:
         window.curves.redraw()
         settle(app)
-        if not window.grab().save(args.screenshot):
+        saved = window.grab().save(args.screenshot)
+        QTimer.singleShot(0, window.close)
+        app.exec()  # closes the window and tears it down inside the event loop
+        if not saved:
             sys.exit(f"stepgraph: cannot write the screenshot {args.screenshot}")
-        window.close()
         return 0
     return app.exec()
