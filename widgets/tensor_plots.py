@@ -40,9 +40,10 @@ def image_of(array):
 class TensorPlot(QWidget):
     """Plot of one tensor (value or gradient); `show_array(a)` or `show_message(text)`."""
 
-    def __init__(self, title, colour_map="viridis", parent=None):
+    def __init__(self, title, colour_map="viridis", symmetric=False, parent=None):
         super().__init__(parent)
         self.title = title
+        self.symmetric = symmetric  # colour levels centred on 0 (for a diverging map)
         self.note = QLabel(title)
         self.note.setAlignment(Qt.AlignCenter)
         self.plots = pg.GraphicsLayoutWidget(border=None)
@@ -108,6 +109,9 @@ class TensorPlot(QWidget):
         self.mode = "image"
         finite = img[np.isfinite(img)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if self.symmetric:
+            high = max(abs(low), abs(high))
+            low = -high
         if high <= low:
             high = low + 1.0
         self.image.setImage(np.nan_to_num(img, nan=low, posinf=high, neginf=low),

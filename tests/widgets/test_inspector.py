@@ -27,6 +27,7 @@ def test_2d_value_and_gradient_are_heatmaps_with_their_data(inspector):
     assert inspector.value_plot.image.image.shape == (3, 4)
     np.testing.assert_array_equal(inspector.grad_plot.image.image, grad)
     assert inspector.value_plot.colorbar.levels() == (0.0, 11.0)
+    assert inspector.grad_plot.colorbar.levels() == (-11.0, 11.0)  # centred: diverging map
     assert "shape 3×4" in inspector.header.text() and "float32" in inspector.header.text()
     assert table_column(inspector, 0)[0] == "5.5"  # the mean, computed when not given
     assert table_column(inspector, 0)[3] == "11"  # the max
