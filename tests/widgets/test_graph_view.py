@@ -171,10 +171,11 @@ def test_frames_and_nodes_are_plain_items(view):
     assert NodeItem in kinds and FrameItem in kinds
 
 
-def test_many_void_qt_calls_do_not_use_up_none():
-    """widgets/__init__ guards against PySide6 builds that return None without a reference
-    (on Python 3.11 a few thousand calls would abort the process)."""
+def test_void_qt_calls_keep_none_referenced():
+    """PySide6 6.12 wheels return None from void methods without a reference: on Python 3.11
+    a few thousand calls abort with "none_dealloc". pyproject pins PySide6 below 6.12."""
     point = QPointF()
-    for _ in range(100_000):
+    before = sys.getrefcount(None)
+    for _ in range(10_000):
         point.setX(1.0)
-    assert sys.getrefcount(None) > 100_000
+    assert sys.getrefcount(None) >= before - 100
