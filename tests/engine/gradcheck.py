@@ -20,6 +20,21 @@ def _weighted(out, weight):
     return (out * sg.tensor(weight)).sum()
 
 
+def numeric_gradient(value, flat, indices, eps):
+    """Central differences of value() with respect to flat[k] for each k in indices
+    (`flat` is a view of the tensor's data, changed in place and restored)."""
+    numeric = np.empty(len(indices))
+    for n, k in enumerate(indices):
+        old = flat[k]
+        flat[k] = old + eps
+        up = value()
+        flat[k] = old - eps
+        down = value()
+        flat[k] = old
+        numeric[n] = (up - down) / (2 * eps)
+    return numeric
+
+
 def gradcheck(fn, *inputs, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0):
     """Check fn's backward against central differences for every float input.
 
@@ -45,15 +60,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0):
         assert t.grad is not None, f"input {i} received no gradient"
         assert t.grad.shape == t.shape, f"input {i}: grad {t.grad.shape} != {t.shape}"
         flat = t.data.reshape(-1)
-        numeric = np.empty(flat.size)
-        for k in range(flat.size):
-            old = flat[k]
-            flat[k] = old + eps
-            up = value()
-            flat[k] = old - eps
-            down = value()
-            flat[k] = old
-            numeric[k] = (up - down) / (2 * eps)
+        numeric = numeric_gradient(value, flat, range(flat.size), eps)
         np.testing.assert_allclose(t.grad.data.reshape(-1), numeric, atol=atol, rtol=rtol,
                                    err_msg=f"gradient of input {i}")
         checked += 1

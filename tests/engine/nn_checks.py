@@ -4,6 +4,8 @@ import numpy as np
 
 import engine as sg
 
+from .gradcheck import numeric_gradient
+
 
 def _outputs(out):
     """Flatten a module's output (a tensor, or nested tuples such as LSTM's) to a list."""
@@ -72,13 +74,5 @@ def gradcheck(module, inputs, eps=1e-6, rtol=1e-5, atol=1e-8, samples=12, seed=0
         flat = t.data.reshape(-1)
         picks = rng.choice(flat.size, size=min(samples, flat.size), replace=False)
         analytic = t.grad.data.reshape(-1)[picks]
-        numeric = []
-        for k in picks:
-            old = flat[k]
-            flat[k] = old + eps
-            up = value()
-            flat[k] = old - eps
-            down = value()
-            flat[k] = old
-            numeric.append((up - down) / (2 * eps))
+        numeric = numeric_gradient(value, flat, picks, eps)
         np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol, err_msg=name)
