@@ -80,7 +80,8 @@ def _summarize_host(a):
         mean = float(wide.sum()) / n
         centred = wide - mean
         var = float(np.dot(centred, centred)) / n
-    return (mean, math.sqrt(var) if var >= 0 else math.nan, float(f.min()), float(f.max()),
+    return (mean, math.sqrt(var) if var >= 0 else math.nan, float(np.minimum.reduce(f)),
+            float(np.maximum.reduce(f)),
             math.sqrt(squares) if squares >= 0 else math.nan,
             np.count_nonzero(f == 0) / n, nonfinite)
 
@@ -170,7 +171,7 @@ class History:
     @_locked
     def clear(self):
         self._phases = {kind: [] for kind in KINDS}  # kind -> [(iteration, rows, stats)]
-        self._pending = []  # [(iteration, kind, rows, arrays, known)]: statistics to compute
+        self._pending = []  # [(iteration, kind, rows, arrays without known stats, known)]
         self._pending_bytes = 0
         self._rows = {}  # key tuple of a graph -> {key: row}, shared by its iterations
         self._tensors = OrderedDict()  # iteration -> {(key, kind): array}, oldest first
@@ -190,10 +191,10 @@ class History:
         if rows is None:
             rows = self._rows[keys] = {key: i for i, key in enumerate(keys)}
         known = known or {}
-        self._pending.append((iteration, kind, rows, arrays, known))
+        todo = [a for k, a in zip(keys, arrays) if k not in known] if known else arrays
+        self._pending.append((iteration, kind, rows, todo, known))
         nbytes = sum(a.nbytes for a in arrays)
-        self._pending_bytes += nbytes if not known else sum(
-            a.nbytes for k, a in zip(keys, arrays) if k not in known)
+        self._pending_bytes += sum(a.nbytes for a in todo) if known else nbytes
         if self.keep_last:
             kept = self._tensors.setdefault(iteration, {})
             for key, a in zip(keys, arrays):
@@ -207,21 +208,20 @@ class History:
     def _flush(self):
         if not self._pending:
             return []
-        todo = summarize([a for _, _, rows, arrays, known in self._pending
-                          for key, a in zip(rows, arrays) if key not in known])
+        computed = summarize([a for *_, todo, _ in self._pending for a in todo])
         done = 0
-        for iteration, kind, rows, arrays, known in self._pending:
+        for iteration, kind, rows, todo, known in self._pending:
             if known:
-                stats = np.empty((len(arrays), len(STAT_NAMES)))
+                stats = np.empty((len(rows), len(STAT_NAMES)))
                 for key, i in rows.items():
                     if key in known:
                         stats[i] = known[key]
                     else:
-                        stats[i] = todo[done]
+                        stats[i] = computed[done]
                         done += 1
             else:
-                stats = todo[done:done + len(arrays)]
-                done += len(arrays)
+                stats = computed[done:done + len(todo)]
+                done += len(todo)
             self._phases[kind].append((iteration, rows, stats))
         newest = self._pending[-1][0]
         flushed = [(it, kind, tuple(rows), self._phases[kind][-1][2])
