@@ -133,8 +133,7 @@ class Executor:
                 lines.append(f"C{fwd.id}.saved = None")
             return lines
         if kind == "fused":
-            env[f"K{n.id}"] = self._fused(n)
-            return [f"{v} = K{n.id}({args})"]
+            return self._fused(n, v, args, env)
         if kind == "update":
             env[f"U{n.id}"] = _update(n, self._producers(n))
             return [f"U{n.id}({', '.join(f'v{i.id}' for i in n.inputs[1::2])})", f"{v} = None"]
@@ -173,23 +172,31 @@ class Executor:
                   for r in self._readers.get(b.id, ()) if r.kind == "select"}
         return tuple(_GradFlag(k in wanted) for k in range(len(n.inputs)))
 
-    def _fused(self, n):
-        xp, dtype = self.xp, n.dtype
-        if xp is not np:
-            return n.value.compiled(xp, in_place=False)
-        kernel = n.value.compiled(xp)
-        src = next((k for k, i in enumerate(n.inputs) if i.shape == n.shape), None)
-        buffer, pool, empty = n.attrs.get("buffer"), self.pool, xp.empty
-
-        def fused(*args):
-            shape = args[src].shape if src is not None else np.broadcast_shapes(*[np.shape(a) for a in args])
-            if buffer is None:
-                return kernel(*args, empty(shape, dtype))
-            out = pool.get(buffer)
-            if out is None or out.shape != shape:
-                out = pool[buffer] = empty(shape, dtype)
-            return kernel(*args, out)
-        return fused
+    def _fused(self, n, v, args, env):
+        """Lines running a fused kernel into a new array, or into its planned buffer (kept
+        in the pool from run to run, remade when the batch size changes)."""
+        kernel = f"K{n.id}"
+        if self.xp is not np:
+            env[kernel] = n.value.compiled(self.xp, in_place=False)
+            return [f"{v} = {kernel}({args})"]
+        env[kernel] = n.value.compiled(np)
+        env[f"D{n.id}"] = n.dtype
+        env.setdefault("empty", np.empty)
+        env.setdefault("pool", self.pool)
+        env.setdefault("broadcast_shapes", np.broadcast_shapes)
+        src = next((i for i in n.inputs if i.shape == n.shape), None)
+        shape = f"v{src.id}.shape" if src is not None else (
+            f"broadcast_shapes({', '.join(f'np.shape(v{i.id})' for i in n.inputs)})")
+        env.setdefault("np", np)
+        buffer = n.attrs.get("buffer")
+        if buffer is None:
+            return [f"{v} = {kernel}({args}, empty({shape}, D{n.id}))"]
+        out = f"o{n.id}"
+        return [f"{out} = pool.get({buffer})",
+                f"if {out} is None or {out}.shape != {shape}: "
+                f"{out} = pool[{buffer}] = empty({shape}, D{n.id})",
+                f"{v} = {kernel}({args}, {out})",
+                f"del {out}"]
 
 
 def _pick(s, tuple_name, env, fwd):
