@@ -35,13 +35,18 @@ def summarize(arrays):
     Small arrays of equal shape are stacked and reduced together along rows (one call per
     statistic for the whole group); sums go through BLAS (a product with a vector of ones)."""
     out = np.full((len(arrays), len(STAT_NAMES)), np.nan)
-    groups = {}
+    groups, scalars, scalar_rows = {}, [], []
     for i, a in enumerate(arrays):
-        if a.size == 1 and isinstance(a, np.ndarray):
-            out[i] = _scalar_stats(float(a.reshape(-1)[0]))
-        elif a.size:
-            group = (a.shape, a.dtype, type(a)) if a.size <= LARGE else i
-            groups.setdefault(group, []).append(i)
+        size = a.size
+        if size > LARGE:
+            groups[i] = [i]
+        elif size == 1 and type(a) is np.ndarray:
+            scalars.append(i)
+            scalar_rows.append(_scalar_stats(a.item()))
+        elif size:
+            groups.setdefault((a.shape, a.dtype, type(a)), []).append(i)
+    if scalars:
+        out[scalars] = scalar_rows
     with np.errstate(all="ignore"):  # non-finite values give non-finite statistics
         for rows in groups.values():
             if len(rows) == 1 and isinstance(arrays[rows[0]], np.ndarray):
@@ -87,6 +92,7 @@ def _summarize_host(a):
 
 
 def _scalar_stats(v):
+    v = float(v)
     finite = math.isfinite(v)
     return (v, 0.0 if finite else math.nan, v, v, abs(v), float(v == 0), 0.0 if finite else 1.0)
 
