@@ -25,14 +25,17 @@ class LeanLinear(Linear):
         return gx, gw
 
 
+_UNSIGNED = {np.dtype(f"int{b}"): np.dtype(f"uint{b}") for b in (8, 16, 32, 64)}
+
+
 class LeanCrossEntropy(CrossEntropy):
     """Integer targets over 2-D logits, mean reduction. Reductions are called on the ufuncs
-    directly (ndarray methods add a Python layer each); over a few classes, the row max
-    and sum run column by column (the order numpy's reduction adds in below eight
-    elements); the target range takes one unsigned max; the row index is kept."""
+    directly (ndarray methods add a Python layer each); over a few classes the row max
+    runs column by column; the target range takes one unsigned max; the row index is
+    kept from run to run."""
 
     _rows = np.arange(0)
-    _COLUMNS = 4  # up to this many classes, reduce column by column
+    _COLUMNS = 4  # up to this many classes, take the row max column by column
 
     def _lean(self, logits, target):
         return (self.attrs.get("reduction", "mean") == "mean" and type(logits) is np.ndarray
@@ -45,24 +48,24 @@ class LeanCrossEntropy(CrossEntropy):
         if target.shape != (n,):
             raise ValueError("shape")
         # negative targets wrap to huge unsigned values, so one max checks both ends
-        if n and np.maximum.reduce(target.view(target.dtype.str.replace("i", "u"))) >= classes:
+        if n and np.maximum.reduce(target.view(_UNSIGNED.get(target.dtype, target.dtype))) >= classes:
             bad = target[(target < 0) | (target >= classes)][0]
             raise IndexError(f"target {int(bad)} is out of range for {classes} classes")
-        logp = logits - self._rowwise(np.maximum, logits)
-        logp -= np.log(self._rowwise(np.add, np.exp(logp)))
+        logp = logits - self._row_max(logits)
+        logp -= np.log(np.add.reduce(np.exp(logp), axis=1, keepdims=True))
         if self._rows.shape[0] != n:
             self._rows = np.arange(n)
         loss = -logp[self._rows, target]
         self.saved = (logp, target, loss.shape)
         return loss.dtype.type(np.add.reduce(loss) / n)  # what ndarray.mean computes
 
-    def _rowwise(self, ufunc, a):
-        """ufunc reduced over dim 1, keeping it."""
+    def _row_max(self, a):
+        """The max over dim 1, kept (column by column when there are few columns)."""
         if a.shape[1] > self._COLUMNS:
-            return ufunc.reduce(a, axis=1, keepdims=True)
+            return np.maximum.reduce(a, axis=1, keepdims=True)
         out = a[:, 0:1]
         for k in range(1, a.shape[1]):
-            out = ufunc(out, a[:, k:k + 1])
+            out = np.maximum(out, a[:, k:k + 1])
         return out
 
     def backward(self, gy):
