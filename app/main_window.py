@@ -2,6 +2,8 @@
 configuration; centre: the graph; right: the inspector; bottom: curves and breakpoint hits),
 the debugger toolbar, the menus, the UI timer that drains the debugger into the session, and
 autosave with recovery. The layout is kept in QSettings."""
+import gc
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
@@ -27,6 +29,7 @@ from .session import Session
 from .undo import ProjectEdit
 
 PUMP_MS = 33  # ~30 Hz
+GIL_SWITCH_S = 0.001  # the UI thread waits at most this long for the GIL held by the worker
 AUTOSAVE_MS = 30_000
 STYLESHEET = Path(__file__).resolve().parent.parent / "resources" / "styles" / "dark.qss"
 LAYOUT_VERSION = 1
@@ -47,6 +50,7 @@ class MainWindow(QMainWindow):
         self.recent = RecentFiles(self.data_dir)
         self.autosave = Autosave(self.data_dir)
         self._closed = False
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
         self.undo_stack = QUndoStack()  # no Qt parent: it outlives the window's C++ teardown
         self.resize(1400, 900)
         self.setDockOptions(QMainWindow.AllowNestedDocks | QMainWindow.AllowTabbedDocks)
@@ -106,6 +110,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start()
         if restore_layout:
             self.restore_layout()
+        gc.freeze()  # full collections skip the long-lived widgets (a ~70 ms UI stall otherwise)
 
     def _dock(self, name, title, widget, area=None):
         """A dock for `widget`, added to `area` (else placed by split or tabify after)."""

@@ -1,9 +1,11 @@
 """Feeding the computation-graph view and the tensor inspector from the session, and their
-intents (select a node, toggle a breakpoint) back to it. Heavy views refresh at once after a
-manual step and at most every REFRESH_S while running."""
-import time
+intents (select a node, toggle a breakpoint) back to it. Both refresh at once after a manual
+step; while the debugger free-runs they wait for the next stop (repainting them on every
+update would stall the UI thread), the curves and the status bar show the progress."""
 
-REFRESH_S = 0.5
+
+def running(session):
+    return session.state is not None and session.state.status == "running"
 
 
 class GraphFeed:
@@ -17,16 +19,21 @@ class GraphFeed:
         if (key in self.session.breakpoint_targets) != (key in self.view.breakpoints):
             self.session.toggle_breakpoint(key)
 
+    def _show_stats(self):
+        for kind, (keys, rows) in self.session.latest_stats.items():
+            self.view.set_stats(kind, keys, rows)
+            if kind == "grad":
+                self.view.set_gradient_reached(keys)
+
     def _changed(self, changes):
         session, view = self.session, self.view
+        if running(session) and not changes & {"graph", "project"}:
+            return  # a repaint per update would stall the UI thread; shown at the next stop
         if changes & {"graph", "project"}:
             state = session.state
             view.set_graph(session.graph, state.new_keys if state else ())
-        if changes & {"stats", "project"}:
-            for kind, (keys, rows) in session.latest_stats.items():
-                view.set_stats(kind, keys, rows)
-                if kind == "grad":
-                    view.set_gradient_reached(keys)
+        if changes & {"stats", "project", "state"}:
+            self._show_stats()
         if changes & {"state", "project"}:
             view.set_current(session.state.key if session.state else None)
         if changes & {"breakpoints", "project"}:
@@ -38,21 +45,18 @@ class GraphFeed:
 class InspectorFeed:
     def __init__(self, session, inspector):
         self.session, self.view = session, inspector
-        self._shown_at = 0.0
+        self._stale = False
         session.subscribe(self._changed)
 
     def _changed(self, changes):
-        state = self.session.state
-        running = state is not None and state.status == "running"
-        if "selection" in changes or "project" in changes:
-            self.refresh()
-        elif changes & {"stats", "state"} and (
-                not running or time.perf_counter() - self._shown_at >= REFRESH_S):
+        if changes & {"selection", "project", "stats", "state"}:
+            self._stale = True
+        if self._stale and not running(self.session):
             self.refresh()
 
     def refresh(self):
         session, key = self.session, self.session.selected
-        self._shown_at = time.perf_counter()
+        self._stale = False
         if key is None or "/" not in key:
             return
         value, grad = session.value(key), session.grad(key)

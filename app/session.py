@@ -230,6 +230,7 @@ class Session:
             self._worker_losses.append((iteration, loss))
             if accuracy is not None:
                 self._worker_accuracies.append((iteration, accuracy))
+        time.sleep(0)  # hand the GIL to the UI thread if it waits: one per iteration
 
     # ---- the UI timer ----------------------------------------------------------------------
     def pump(self):

@@ -1,4 +1,5 @@
-"""Loss and test-accuracy curves (pyqtgraph), redrawn at most `max_fps` times a second."""
+"""Loss and test-accuracy curves (pyqtgraph), redrawn at most `max_fps` times a second
+(and at once when the project changes)."""
 import time
 
 import numpy as np
@@ -10,7 +11,7 @@ CLASSIFICATION_LOSSES = ("CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss")
 
 
 class CurvesView(QWidget):
-    def __init__(self, session, max_fps=10, parent=None):
+    def __init__(self, session, max_fps=2, parent=None):
         super().__init__(parent)
         self.session = session
         self.min_interval = 1.0 / max_fps
@@ -19,9 +20,7 @@ class CurvesView(QWidget):
         self.accuracy_plot = self._plot("Test accuracy", "accuracy")
         self.accuracy_plot.setYRange(0, 1)
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#3d8bfd", width=2))
-        self.accuracy_curve = self.accuracy_plot.plot(pen=pg.mkPen("#2fb380", width=2),
-                                                      symbol="o", symbolSize=4,
-                                                      symbolBrush="#2fb380")
+        self.accuracy_curve = self.accuracy_plot.plot(pen=pg.mkPen("#2fb380", width=2))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.loss_plot)
@@ -32,9 +31,12 @@ class CurvesView(QWidget):
     def _plot(title, label):
         plot = pg.PlotWidget(title=title)
         plot.setBackground("#1e2127")
-        plot.showGrid(x=True, y=True, alpha=0.2)
+        plot.showGrid(x=False, y=False)
         plot.setLabel("bottom", "iteration")
         plot.setLabel("left", label)
+        plot.setDownsampling(auto=True, mode="peak")  # long runs: one point per pixel
+        plot.setClipToView(True)
+        plot.setMenuEnabled(False)
         return plot
 
     def _changed(self, changes):

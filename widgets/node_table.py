@@ -1,11 +1,15 @@
 """The nodes of the current graph as a table: key, op, inputs, shape, and the latest value
-and gradient statistics; the current node is highlighted, a click selects a node."""
+and gradient statistics; the current node is highlighted, a click selects a node. While the
+debugger runs it refreshes at most every REFRESH_S."""
+import time
+
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 COLUMNS = ("node", "op", "inputs", "shape", "mean", "std", "grad norm", "non-finite")
 CURRENT = QColor("#3d5a80")
 BREAKPOINT = QColor("#d64545")
+REFRESH_S = 0.5
 
 
 def _number(stats, kind, name):
@@ -28,14 +32,21 @@ class NodeTable(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SingleSelection)
         self.itemSelectionChanged.connect(self._selected)
         self._keys = []
+        self._shown_at = 0.0
         session.subscribe(self._changed)
 
     def _changed(self, changes):
+        state = self.session.state
+        if state is not None and state.status == "running" and not changes & {"graph", "project"}:
+            now = time.perf_counter()
+            if now - self._shown_at < REFRESH_S:
+                return
         if changes & {"graph", "stats", "state", "breakpoints", "project", "selection"}:
             self.refresh()
 
     def refresh(self):
         session = self.session
+        self._shown_at = time.perf_counter()
         nodes = session.graph
         self._keys = [n.key for n in nodes]
         current = session.state.key if session.state else None

@@ -11,6 +11,9 @@ MAX_GAP_S = 0.100
 
 
 def test_ui_thread_is_never_blocked_while_training(window, qtbot):
+    window.debug_actions.actions["step_iteration"].trigger()
+    wait_idle(window)
+    window.graph_view.select_node("2/linear#0")  # the inspector and the graph are in play
     ticks = []
     timer = QTimer()
     timer.setInterval(10)
@@ -28,4 +31,6 @@ def test_ui_thread_is_never_blocked_while_training(window, qtbot):
     assert max(gaps) < MAX_GAP_S, f"the UI thread was blocked {max(gaps) * 1e3:.0f} ms"
     assert state.status == "paused" and state.completed > 50  # it did train meanwhile
     assert len(window.session.losses) == state.completed
+    assert window.inspector.key == "2/linear#0"  # refreshed at the stop
+    assert window.graph_view.current == state.key
     assert window.curves.loss_curve.getData()[0] is not None
