@@ -153,6 +153,8 @@ class NetworkBuilder(QWidget):
 
     # ---- edits ----------------------------------------------------------------------------
     def _edit(self, change, description, merge=""):
+        if self.session.project is None:
+            return
         project = copy.deepcopy(self.session.project)
         change(project.network.layers)
         self.edit_requested.emit(project, description, merge)

@@ -68,3 +68,18 @@ def test_mode_and_device_options_reach_the_project():
     args = cli.parser().parse_args(["--preset", "sine", "--mode", "static", "--device", "cpu"])
     project = cli.load(args)
     assert (project.name, project.train.mode, project.train.device) == ("sine", "static", "cpu")
+
+
+def test_steps_on_an_invalid_network_exit_non_zero_naming_the_layer(tmp_path):
+    from app.presets import load_preset
+    from app.project import LayerSpec, save_project
+    project = load_preset("spirals")
+    project.network.layers.insert(1, LayerSpec("Conv2d"))
+    path = tmp_path / "invalid.json"
+    save_project(path, project)
+    done = subprocess.run([sys.executable, "main.py", "--open", str(path), "--steps", "2"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
+                               "XDG_DATA_HOME": str(tmp_path / "data")})
+    assert done.returncode == 2
+    assert "layer 1 (Conv2d): expects input (channels, height, width), got (32,)" in done.stderr
