@@ -3,7 +3,7 @@
 peak memory before and after planning, node counts before and after each pass, and
 PyTorch eager and torch.compile on the same step where PyTorch is installed.
 
-    python3 benchmarks/static.py [--quick] [--no-torch-compile]
+    python3 benchmarks/static.py [--quick] [--no-torch-compile] [--case Playground]
 """
 import argparse
 import os
@@ -131,6 +131,7 @@ def main():
     parser.add_argument("--no-torch-compile", action="store_true")
     parser.add_argument("--optimizers", default="SGD,SGDm,Adam",
                         help="comma-separated: SGD (plain), SGDm (momentum 0.9), Adam")
+    parser.add_argument("--case", default="", help="only cases whose name contains this")
     args = parser.parse_args()
     if torch is not None:
         torch.set_num_threads(1)
@@ -142,7 +143,7 @@ def main():
     print(header)
     print("-" * len(header))
     sessions = []
-    for name, sizes, batch, act in CASES:
+    for name, sizes, batch, act in [c for c in CASES if args.case in c[0]]:
         repeat = (200 if sizes[0] < 100 else 20) // (4 if args.quick else 1)
         for opt_name in args.optimizers.split(","):
             dyn = dynamic_step(sizes, batch, act, opt_name)
