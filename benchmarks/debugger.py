@@ -116,10 +116,10 @@ def main():
     print("-" * len(header))
     for name, sizes, batch, target in CASES:
         n = args.iterations or (500 if sizes[0] < 100 else 50)
+        t_torch = torch_plain(sizes, batch, n)  # first: numpy's BLAS threads not yet spinning
         debug, d = debugger_loop(make_run(sizes, batch))
         t_plain, t_debug = best_of([plain_loop(make_run(sizes, batch)), debug], n, args.repeats)
         d.close()
-        t_torch = torch_plain(sizes, batch, n)
         ratio = t_debug / t_plain
         torch_cell = f"{t_torch * 1e3:11.3f}" if t_torch is not None else f"{'n/a':>11}"
         print(f"{name:42} {t_plain * 1e3:9.3f} {t_debug * 1e3:12.3f} {ratio:6.2f} "
