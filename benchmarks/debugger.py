@@ -1,6 +1,7 @@
 """Cost of training under the step debugger (free running, history on) against the plain
 training loop, for the Playground MLP and an MNIST-size MLP with SGD; PyTorch's plain loop
-for scale when it is installed. Prints a table of milliseconds per iteration.
+for scale when it is installed (on one thread). Prints a table of milliseconds per
+iteration: the best of several rounds, plain and debugger taking turns.
 
     python3 benchmarks/debugger.py [--iterations N]
 """
@@ -86,6 +87,7 @@ def torch_plain(sizes, batch, iterations):
     except ImportError:
         return None
     torch.manual_seed(0)
+    torch.set_num_threads(1)  # its thread pool and numpy's BLAS threads would fight
     layers = []
     for a, b in zip(sizes[:-1], sizes[1:]):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
@@ -111,7 +113,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=10, help="best of this many rounds")
     args = parser.parse_args()
     header = f"{'case':42} {'plain ms':>9} {'debugger ms':>12} {'ratio':>6} {'target':>7} " \
-             f"{'PyTorch ms':>11}"
+             f"{'PyTorch 1T ms':>14}"
     print(header)
     print("-" * len(header))
     for name, sizes, batch, target in CASES:
@@ -121,7 +123,7 @@ def main():
         t_plain, t_debug = best_of([plain_loop(make_run(sizes, batch)), debug], n, args.repeats)
         d.close()
         ratio = t_debug / t_plain
-        torch_cell = f"{t_torch * 1e3:11.3f}" if t_torch is not None else f"{'n/a':>11}"
+        torch_cell = f"{t_torch * 1e3:14.3f}" if t_torch is not None else f"{'n/a':>14}"
         print(f"{name:42} {t_plain * 1e3:9.3f} {t_debug * 1e3:12.3f} {ratio:6.2f} "
               f"{'<= ' + format(target, 'g'):>7} {torch_cell}")
 
