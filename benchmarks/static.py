@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from timing import per_call  # noqa: E402
 
 import engine as sg  # noqa: E402
 import engine.nn.functional as F  # noqa: E402
@@ -27,21 +28,6 @@ CASES = [  # name, layer sizes, batch, activation
     ("Playground MLP 2-16-16-2", (2, 16, 16, 2), 32, "Tanh"),
     ("MNIST MLP 784-256-256-10", (784, 256, 256, 10), 128, "ReLU"),
 ]
-
-
-def per_call(fns, repeat, rounds=9):
-    """Seconds per call of each of `fns`: best over `rounds` of the mean of `repeat` calls,
-    rounds alternating between the functions (robust on a shared machine)."""
-    for fn in fns:
-        fn()
-    best = [float("inf")] * len(fns)
-    for _ in range(rounds):
-        for k, fn in enumerate(fns):
-            start = time.perf_counter()
-            for _ in range(repeat):
-                fn()
-            best[k] = min(best[k], (time.perf_counter() - start) / repeat)
-    return best
 
 
 def mlp(lib, sizes, act):

@@ -7,7 +7,6 @@ recording every node's output and gradient for the debugger.
 import argparse
 import os
 import sys
-import time
 
 if __name__ == "__main__" and "--threads" in sys.argv:  # must precede numpy's BLAS start-up
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -16,6 +15,7 @@ if __name__ == "__main__" and "--threads" in sys.argv:  # must precede numpy's B
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from timing import per_call  # noqa: E402
 
 import engine as sg  # noqa: E402
 from engine import nn, optim  # noqa: E402
@@ -24,22 +24,6 @@ try:
     import torch
 except ImportError:
     torch = None
-
-
-def per_call(fns, repeat, rounds=9):
-    """Seconds per call of each of `fns`: the best over `rounds` of the mean of `repeat`
-    calls. Rounds alternate between the functions, and the best round is the one least
-    disturbed by other processes on a shared machine."""
-    for fn in fns:
-        fn()
-    best = [float("inf")] * len(fns)
-    for _ in range(rounds):
-        for k, fn in enumerate(fns):
-            start = time.perf_counter()
-            for _ in range(repeat):
-                fn()
-            best[k] = min(best[k], (time.perf_counter() - start) / repeat)
-    return best
 
 
 # ---- models (the same layer lists in both libraries) ---------------------------------------
