@@ -1,5 +1,6 @@
 """The main window: every panel a dock (left: layer palette, network builder, training
-configuration; centre: the graph; right: the inspector; bottom: curves and breakpoint hits),
+configuration; centre: the graph with the timeline below it; right: the inspector; bottom:
+curves and breakpoint hits),
 the debugger toolbar, the menus, the UI timer that drains the debugger into the session, and
 autosave with recovery. The layout is kept in QSettings."""
 import gc
@@ -8,7 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from widgets.breakpoint_log import BreakpointLog
 from widgets.curves import CurvesView
@@ -19,10 +21,11 @@ from widgets.network_builder import NetworkBuilder
 from widgets.node_table import NodeTable
 from widgets.status import DebuggerStatus
 from widgets.tensor_inspector import TensorInspector
+from widgets.timeline import Timeline
 from widgets.training_config import TrainingConfig
 
 from .main_window_menus import build_menus
-from .main_window_views import GraphFeed, InspectorFeed
+from .main_window_views import GraphFeed, InspectorFeed, TimelineFeed
 from .project import ProjectError, load_project, save_project
 from .recent import Autosave, RecentFiles
 from .session import Session
@@ -64,6 +67,7 @@ class MainWindow(QMainWindow):
         self.inspector = TensorInspector()
         self.graph_feed = GraphFeed(self.session, self.graph_view)
         self.inspector_feed = InspectorFeed(self.session, self.inspector)
+        self.timeline = Timeline()
         self.nodes = NodeTable(self.session)
         self.curves = CurvesView(self.session)
         self.hit_log = BreakpointLog(self.session)
@@ -79,7 +83,8 @@ class MainWindow(QMainWindow):
         self.project_tabs = _tabs(("Network", self.builder), ("Training", self.config))
         self.graph_tabs = _tabs(("Graph", self.graph_view), ("Node table", self.nodes))
         palette = self._dock("palette", "Layers", self.palette_view, Qt.LeftDockWidgetArea)
-        graph = self._dock("graph", "Computation graph", self.graph_tabs, Qt.RightDockWidgetArea)
+        graph = self._dock("graph", "Computation graph", _stacked(self.graph_tabs, self.timeline),
+                           Qt.RightDockWidgetArea)
         curves = self._dock("curves", "Loss and accuracy", self.curves, Qt.BottomDockWidgetArea)
         self.splitDockWidget(palette, self._dock("builder", "Project", self.project_tabs),
                              Qt.Vertical)
@@ -96,6 +101,7 @@ class MainWindow(QMainWindow):
         self.toolbar = DebuggerToolbar(self.debug_actions, self)
         self.addToolBar(Qt.TopToolBarArea, self.toolbar)
         self.status = DebuggerStatus(self.session, self.statusBar())
+        self.timeline_feed = TimelineFeed(self.session, self.timeline, self.show_message)
         build_menus(self)
         self.session.subscribe(self._session_changed)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
@@ -248,3 +254,13 @@ def _tabs(*pages):
     for title, widget in pages:
         tabs.addTab(widget, title)
     return tabs
+
+
+def _stacked(top, bottom):
+    """`top` over `bottom` (kept at its own height) in one widget."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(top, 1)
+    layout.addWidget(bottom)
+    return box

@@ -1,7 +1,9 @@
-"""Feeding the computation-graph view and the tensor inspector from the session, and their
-intents (select a node, toggle a breakpoint) back to it. Both refresh at once after a manual
-step; while the debugger free-runs they wait for the next stop (repainting them on every
-update would stall the UI thread), the curves and the status bar show the progress."""
+"""Feeding the computation-graph view, the tensor inspector and the timeline from the session,
+and their intents (select a node, toggle a breakpoint, view an older iteration) back to it.
+The graph and the inspector refresh at once after a manual step; while the debugger free-runs
+they wait for the next stop (repainting them on every update would stall the UI thread), the
+curves, the status bar and the timeline (a few times a second) show the progress. When the
+timeline shows an older iteration, both show it as it was then, from the debugger history."""
 
 
 def running(session):
@@ -25,6 +27,14 @@ class GraphFeed:
             if kind == "grad":
                 self.view.set_gradient_reached(keys)
 
+    def _show_iteration(self):
+        """Every node's statistics of the viewed iteration (or the latest ones, live)."""
+        for kind in ("value", "grad"):
+            keys, rows = self.session.shown_stats(kind)
+            self.view.replace_stats(kind, keys, rows)
+            if kind == "grad":
+                self.view.set_gradient_reached(keys)
+
     def _changed(self, changes):
         session, view = self.session, self.view
         if running(session) and not changes & {"graph", "project"}:
@@ -32,7 +42,9 @@ class GraphFeed:
         if changes & {"graph", "project"}:
             state = session.state
             view.set_graph(session.graph, state.new_keys if state else ())
-        if changes & {"stats", "project", "state"}:
+        if "viewed" in changes:
+            self._show_iteration()
+        elif changes & {"stats", "project", "state"} and session.viewed is None:
             self._show_stats()
         if changes & {"state", "project"}:
             view.set_current(session.state.key if session.state else None)
@@ -49,7 +61,7 @@ class InspectorFeed:
         session.subscribe(self._changed)
 
     def _changed(self, changes):
-        if changes & {"selection", "project", "stats", "state"}:
+        if changes & {"selection", "project", "stats", "state", "viewed"}:
             self._stale = True
         if self._stale and not running(self.session):
             self.refresh()
@@ -59,8 +71,41 @@ class InspectorFeed:
         self._stale = False
         if key is None or "/" not in key:
             return
-        value, grad = session.value(key), session.grad(key)
-        message = None if value is not None else "not computed in this iteration yet"
         device = session.project.train.device if session.project else "cpu"
-        self.view.show_node(key, value, grad, session.stats.get(key),
-                            session.history_series(key), message=message, device=device)
+        if session.viewed is not None:
+            value, grad, stats, message = session.tensors_at(key, session.viewed)
+            message = f"iteration {session.viewed}" + (f": {message}" if message else "")
+            device = "cpu"  # the history's host copy
+        else:
+            value, grad, stats = session.value(key), session.grad(key), session.stats.get(key)
+            message = None if value is not None else "not computed in this iteration yet"
+        self.view.show_node(key, value, grad, stats, session.history_series(key),
+                            message=message, device=device)
+
+
+class TimelineFeed:
+    """The timeline lists the recorded iterations (and which still have full tensors);
+    choosing one shows it in the graph and the inspector, the newest returns to live."""
+
+    def __init__(self, session, timeline, show_message):
+        self.session, self.view, self.show_message = session, timeline, show_message
+        timeline.iteration_chosen.connect(self._chosen)
+        session.subscribe(self._changed)
+
+    def _changed(self, changes):
+        if changes & {"history", "selection", "project"}:
+            self.view.set_iterations(*self.session.recorded_iterations())
+        if "viewed" in changes:
+            viewed = self.session.viewed
+            if viewed is None and self.view.iterations:
+                self.view.show_newest()
+            if viewed is not None:
+                kept = viewed in self.view.kept
+                self.show_message(f"viewing iteration {viewed} from the history: " + (
+                    "full tensors" if kept else "statistics only, its full tensors were "
+                    "dropped (memory budget)") + "; a step command returns to live", 0)
+            else:
+                self.show_message("live", 2000)
+
+    def _chosen(self, iteration):
+        self.session.view_iteration(iteration)

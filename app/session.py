@@ -21,12 +21,13 @@ from engine.backend import cuda_status
 from .breakpoints import Breakpoint
 from .builder import BuildError, build, make_breakpoints
 from .debugger import Debugger
-from .history import stats_dict
+from .history import STAT_NAMES, NotKept, stats_dict
 from .project import validate
 
 STEP_COMMANDS = ("op", "layer", "out", "phase", "iteration")
 ACCURACY_EVERY = 10  # iterations between two test-accuracy evaluations
 TIMING_WINDOW = 20  # iterations averaged for the time per step
+HISTORY_EVERY_S = 0.25  # while running, the recorded iterations are announced at most this often
 
 
 def gpu_status():
@@ -60,7 +61,9 @@ def test_accuracy(built, loss_name):
 
 class Session:
     """See the module docstring. `subscribe(fn)`: fn(changes) with changes a set among
-    "project", "state", "graph", "stats", "curves", "hits", "selection", "breakpoints"."""
+    "project", "state", "graph", "stats", "curves", "hits", "selection", "breakpoints",
+    "history" (the recorded iterations; throttled while running) and "viewed" (an older
+    iteration is shown from the history, or live again)."""
 
     def __init__(self):
         self.project = None
@@ -80,6 +83,8 @@ class Session:
         self.breakpoint_targets = set()  # nodes and layers toggled with F9
         self.seconds_per_iteration = None  # while running: mean over the last iterations
         self.seconds_per_step = None  # the last command, from sending it to the stop
+        self.viewed = None  # an older recorded iteration shown from the history; None: live
+        self._history_at = 0.0  # when "history" was last announced
         self._sent_at = None
         self._listeners = []
         self._worker_lock = threading.Lock()
@@ -120,7 +125,7 @@ class Session:
             self._apply_breakpoints()
             self.state = self.debugger.state()
         self._notify({"project", "state", "graph", "curves", "hits", "stats", "selection",
-                      "breakpoints"})
+                      "breakpoints", "history", "viewed"})
 
     def run_blocker(self):
         """Why Run and the step commands are disabled, or "" when they are enabled."""
@@ -145,6 +150,7 @@ class Session:
         self.latest_stats = {}
         self.losses, self.accuracies, self.hits = [], [], []
         self.seconds_per_iteration = None
+        self.viewed = None
         with self._worker_lock:
             for pending in (self._worker_accuracies, self._worker_losses, self._worker_hits,
                             self._finish_times):
@@ -173,12 +179,13 @@ class Session:
         self.debugger.wait()
         self._clear_run()
         self.state = self.debugger.state()
-        self._notify({"state", "graph", "curves", "hits", "stats"})
+        self._notify({"state", "graph", "curves", "hits", "stats", "history", "viewed"})
 
     def _command(self, name):
         if self.debugger is None:
             raise RuntimeError(f"cannot {name.replace('_', ' ')}: {self.run_blocker()}")
         self.pump()  # what the views show now belongs to the generation this command ends
+        self.view_iteration(None)  # any command returns to live
         if name != "pause":
             with self._worker_lock:
                 self._finish_times.clear()
@@ -258,6 +265,12 @@ class Session:
                 changes.add("graph")
             self.state = state
             changes.add("state")
+        if changes & {"curves", "state"}:
+            now = time.perf_counter()
+            running = self.state is not None and self.state.status == "running"
+            if not running or now - self._history_at >= HISTORY_EVERY_S:
+                self._history_at = now
+                changes.add("history")
         self._notify(changes)
         return changes
 
@@ -293,3 +306,73 @@ class Session:
             return getattr(self.debugger, what)(key)
         except KeyError:
             return None
+
+    # ---- the history: the timeline and older iterations --------------------------------------
+    def recorded_iterations(self):
+        """(recorded iterations, those whose full tensors are still kept). Kept means the
+        value of the inspected node (without one, of the graph's last node) is kept; the
+        budget drops the oldest first, so the newest are checked until one is dropped."""
+        if self.debugger is None:
+            return [], set()
+        history = self.debugger.history
+        iterations = history.iterations()
+        key = self.selected if self.selected and "/" in self.selected else (
+            self.graph[-1].key if self.graph else None)
+        kept = set()
+        for it in reversed(iterations):
+            if key is None or not history.is_kept(key, it):
+                break
+            kept.add(it)
+        return iterations, kept
+
+    def view_iteration(self, iteration):
+        """Show `iteration` from the history (None or the newest recorded: live again)."""
+        if iteration is not None and self.debugger is not None:
+            iterations = self.debugger.history.iterations()
+            if iterations and iteration == iterations[-1]:
+                iteration = None
+        if iteration != self.viewed:
+            self.viewed = iteration
+            self._notify({"viewed"})
+
+    def shown_stats(self, kind):
+        """(keys, rows in STAT_NAMES order) of every graph node's statistics in the viewed
+        iteration, or the latest known ones when live."""
+        keys, rows = [], []
+        for node in self.graph:
+            if self.viewed is None:
+                found = self.stats.get(node.key, {}).get(kind)
+            else:
+                found = self.stats_at(node.key, self.viewed).get(kind)
+            if found is not None:
+                keys.append(node.key)
+                rows.append([found[name] for name in STAT_NAMES])
+        return keys, rows
+
+    def stats_at(self, key, iteration):
+        """{"value": {...}, "grad": {...}}: the node's statistics recorded at `iteration`."""
+        out = {}
+        for kind in ("value", "grad"):
+            try:
+                out[kind] = self.debugger.history.stats_at(key, iteration, kind)
+            except KeyError:
+                pass
+        return out
+
+    def tensors_at(self, key, iteration):
+        """(value, grad, statistics, message) of a node at an older iteration: the full
+        tensors where the history kept them (else None), and a message when it did not."""
+        history, arrays = self.debugger.history, {}
+        for kind in ("value", "grad"):
+            try:
+                arrays[kind] = history.tensor(key, iteration, kind)
+            except NotKept:
+                arrays[kind] = None
+        stats = self.stats_at(key, iteration)
+        message = None
+        if not stats:
+            message = f"node {key} was not recorded in iteration {iteration}"
+        elif arrays["value"] is None and arrays["grad"] is None:
+            message = (f"statistics only: full tensors of iteration {iteration} were dropped "
+                       f"(memory budget)")
+        return arrays["value"], arrays["grad"], stats, message

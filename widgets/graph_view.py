@@ -186,6 +186,12 @@ class GraphView(QGraphicsView):
         if self.colour_stat and STATISTICS[self.colour_stat][1] == kind:
             self._refresh_marks()
 
+    def replace_stats(self, kind, keys, stats):
+        """Like set_stats, but nodes absent from `keys` lose their statistics (an older
+        iteration shown from the history)."""
+        self.stats[kind] = {}
+        self.set_stats(kind, keys, stats)
+
     def set_colour_stat(self, name):
         """Colour nodes by one of STATISTICS (None: by kind) and show its legend."""
         if name is not None and name not in STATISTICS:

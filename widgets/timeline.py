@@ -46,6 +46,13 @@ class Timeline(QWidget):
                              if self.iterations else "Timeline: no iteration recorded")
         self.slider.setValue(self.iterations.index(iteration))
 
+    def show_newest(self):
+        """Move the slider to the newest iteration without emitting iteration_chosen."""
+        self.slider.blockSignals(True)
+        self.slider.setValue(max(len(self.iterations) - 1, 0))
+        self.slider.blockSignals(False)
+        self._describe()
+
     def _moved(self, _):
         self._describe()
         if self.iterations:
