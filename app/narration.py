@@ -217,8 +217,8 @@ def _permute(c):
 def _getitem(c):
     return ("Indexing", f"y = a[index]: {c.i(0)} → {c.y}\nPicks entries (slices or integer "
                         "arrays) out of a.",
-            f"dL/da = zeros {c.i(0)} with g scattered into the picked positions "
-            "(repeated indices add up)")
+            f"dL/da = g scattered into zeros at the picked positions → {c.i(0)}\n"
+            "Entries picked more than once add up their gradients.")
 
 
 def _join(kind):

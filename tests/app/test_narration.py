@@ -1,0 +1,111 @@
+"""Narration: every op kind the engine has is explained forward and backward, with shapes."""
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+import engine.nn
+import engine.ops
+from engine.autograd import Function
+
+from app.debugger import Debugger
+from app.narration import fmt, narrate, narrate_state, narrated_ops, parameter_shapes
+
+from .debugger_setup import command, mlp_run
+
+
+def _all_functions():
+    for package in (engine.ops, engine.nn):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            importlib.import_module(info.name)
+    found, todo = [], list(Function.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo += cls.__subclasses__()
+    return found
+
+
+def _op_name(cls):
+    return cls.__dict__.get("op") or getattr(cls, "op", None) or cls.__name__.lower()
+
+
+ATTR_NAMES = {"shape", "dims", "index", "device", "kernel_size", "exponent", "min", "max", "dim",
+              "keepdim", "p", "reduction", "stride", "padding"}
+
+
+def _arity(cls):
+    """How many tensors the op takes (its other forward arguments are attrs)."""
+    params = list(inspect.signature(cls.forward).parameters.values())[1:]
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return 3
+    return sum(1 for p in params if p.name not in ATTR_NAMES)
+
+
+FUNCTIONS = [c for c in _all_functions() if c.__module__.startswith(("engine.ops", "engine.nn"))]
+
+
+def test_the_enumeration_finds_the_engine_ops():
+    names = {_op_name(c) for c in FUNCTIONS}
+    assert {"linear", "conv2d", "cross_entropy", "relu", "matmul"} <= names
+    assert len(FUNCTIONS) >= 30
+
+
+@pytest.mark.parametrize("cls", FUNCTIONS, ids=lambda c: c.__name__)
+def test_every_op_is_narrated_with_its_shapes(cls):
+    op = _op_name(cls)
+    assert op in narrated_ops(), f"{cls.__name__} (op {op!r}) has no narration"
+    shapes = [(3 + k, 5 + k) for k in range(_arity(cls))]
+    text = narrate(op, shapes, (9, 11), "forward", scope="block")
+    assert text.forward and text.backward
+    assert "(9, 11)" in text.forward
+    assert "dL/d" in text.backward and "→" in text.backward
+    for shape in shapes:
+        assert fmt(shape) in text.forward + text.backward, (op, shape)
+    assert text.current == text.forward
+    assert "block" in text.title
+    assert narrate(op, shapes, (9, 11), "backward").current == text.backward
+
+
+def test_linear_in_words_and_shapes():
+    n = narrate("linear", [(32, 2), (16, 2), (16,)], (32, 16), "backward", scope="0")
+    assert "y = x · Wᵀ + b: (32, 2) · (2, 16) + (16,) → (32, 16)" in n.forward
+    assert "dL/dx = g · W → (32, 2)" in n.current
+    assert "dL/dW = gᵀ · x → (16, 2)" in n.current
+    assert "dL/db = Σ_batch g → (16,)" in n.current
+
+
+def test_attrs_and_broadcasting_refine_the_text():
+    assert "a^2" in narrate("pow", [(4, 3)], (4, 3), attrs={"exponent": 2}).forward
+    assert "dim 1" in narrate("softmax", [(8, 10)], (8, 10), attrs={"dim": 1}).forward
+    assert "(1/80)" in narrate("mean", [(8, 10)], (), attrs={"dim": None}).forward
+    add = narrate("add", [(32, 16), (16,)], (32, 16))
+    assert "broadcast" in add.forward
+    assert "dL/db = Σ over the broadcast dims of (g) → (16,)" in add.backward
+    assert "dL/da = g → (32, 16)" in add.backward
+
+
+def test_unknown_ops_get_a_general_text():
+    n = narrate("fused", [(2, 3)], (2, 3))
+    assert "fused" not in narrated_ops()
+    assert "(2, 3)" in n.forward and "chain rule" in n.backward
+
+
+def test_narrates_the_debuggers_current_node():
+    run = mlp_run(sizes=(2, 8, 2), batch=16)
+    debugger = Debugger(run)
+    try:
+        state = command(debugger, "step_op")
+        n = narrate_state(state, parameter_shapes(run.model))
+        assert state.key == "0/linear#0"
+        assert n.phase == "forward" and n.scope == "0"
+        assert "(16, 2) · (2, 8) + (8,) → (16, 8)" in n.current
+        assert narrate_state(state, None).forward.startswith("y = x · Wᵀ + b: ? · ?ᵀ + ? → (16, 8)")
+        while state.phase != "backward":
+            state = command(debugger, "step_op")
+        n = narrate_state(state, parameter_shapes(run.model))
+        assert n.current == n.backward and "dL/d" in n.current
+        assert n.op == state.position.op
+    finally:
+        debugger.close()
