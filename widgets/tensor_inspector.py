@@ -97,16 +97,26 @@ class TensorInspector(QWidget):
             for row, name in enumerate(STAT_NAMES):
                 v = row_stats.get(name)
                 text = "" if v is None else (f"{int(v)}" if name == "nonfinite" else f"{v:.5g}")
-                self.table.setItem(row, col, QTableWidgetItem(text))
+                item = self.table.item(row, col)
+                if item is None:
+                    self.table.setItem(row, col, QTableWidgetItem(text))
+                elif item.text() != text:
+                    item.setText(text)
 
     def _draw_sparkline(self, *_):
+        """Redraw the history curve, unless it is the one drawn (its axes redraw with it)."""
         s = self.series
         name = self.stat_choice.currentText()
         if not s or name not in s or len(s["iteration"]) == 0:
-            self.spark_curve.setData([], [])
+            x = y = np.zeros(0)
+        else:
+            x = np.asarray(s["iteration"], dtype=np.float64)
+            y = np.asarray(s[name], dtype=np.float64)
+        drawn = self.spark_curve.getData()
+        if drawn[0] is not None and np.array_equal(drawn[0], x) and np.array_equal(
+                drawn[1], y, equal_nan=True):
             return
-        self.spark_curve.setData(np.asarray(s["iteration"], dtype=np.float64),
-                                 np.asarray(s[name], dtype=np.float64))
+        self.spark_curve.setData(x, y)
 
     def _enable(self, on):
         self.copy_button.setEnabled(on)

@@ -37,6 +37,18 @@ def image_of(array):
     return first, "sample 0" if array.ndim == 3 else "flattened"
 
 
+def settle_range(plot, x, y):
+    """Show x = (low, high) and y = (low, high) in `plot`; its view is kept when it holds
+    them and they fill at least half of it, so drifting values do not redraw the axes."""
+    def fits(span, view):
+        return view[0] <= span[0] and span[1] <= view[1] and (
+            span[1] - span[0] >= 0.5 * (view[1] - view[0]))
+
+    view_x, view_y = plot.viewRange()
+    if not (fits(x, view_x) and fits(y, view_y)):
+        plot.setRange(xRange=x, yRange=y, padding=0.05)
+
+
 class TensorPlot(QWidget):
     """Plot of one tensor (value or gradient); `show_array(a)` or `show_message(text)`."""
 
@@ -52,6 +64,7 @@ class TensorPlot(QWidget):
         self.hist = self.plots.addPlot(row=1, col=0)
         self.hist.setMaximumHeight(110)
         self.hist.setLabel("bottom", "histogram")
+        self.hist.disableAutoRange()  # see settle_range
         self.image = pg.ImageItem(axisOrder="row-major")
         self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get(colour_map), interactive=False,
                                         width=12)
@@ -61,6 +74,7 @@ class TensorPlot(QWidget):
         self.hist_curve = pg.PlotDataItem(stepMode="center", fillLevel=0, brush="#9aa9d9")
         self.hist.addItem(self.hist_curve)
         self.mode = "empty"
+        self.image_shape = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.note)
@@ -68,20 +82,21 @@ class TensorPlot(QWidget):
         self.show_message("nothing selected")
 
     def show_message(self, text):
-        self._clear()
-        self.mode = "message"
+        self._enter("message")
         self.note.setText(f"{self.title}: {text}")
         self.plots.setVisible(False)
 
     def show_array(self, array):
-        self._clear()
+        """Draw `array`; items and view ranges are updated in place when the kind of plot
+        (and an image's shape) stays the same: redrawing axes is most of a refresh."""
         a = np.asarray(array, dtype=np.float64)
         what = ""
         if a.ndim == 0:
-            self.mode = "number"
+            self._enter("number")
             self.note.setText(f"{self.title}: {float(a):.6g}")
             self.plots.setVisible(False)
             return
+        self.plots.setVisible(True)
         if a.ndim == 1:
             self._show_vector(a)
         else:
@@ -91,22 +106,23 @@ class TensorPlot(QWidget):
         finite = a[np.isfinite(a)]
         if finite.size:
             counts, edges = np.histogram(finite, bins=HISTOGRAM_BINS)
-            self.hist_curve.setData(edges, counts)
+        else:
+            counts, edges = np.zeros(1), np.array([0.0, 1.0])
+        self.hist_curve.setData(edges, counts)
+        settle_range(self.hist, (float(edges[0]), float(edges[-1])), (0.0, float(counts.max())))
 
     def _show_vector(self, a):
         x = np.arange(a.size)
         clean = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
         if a.size <= BAR_LIMIT:
-            self.mode = "bars"
+            self._enter("bars")
             self.bars.setOpts(x=x, height=clean, width=0.8)
-            self.main.addItem(self.bars)
         else:
-            self.mode = "line"
+            self._enter("line")
             self.curve.setData(x, clean)
-            self.main.addItem(self.curve)
 
     def _show_image(self, img):
-        self.mode = "image"
+        fresh = self._enter("image") or img.shape != self.image_shape
         finite = img[np.isfinite(img)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         if self.symmetric:
@@ -115,18 +131,26 @@ class TensorPlot(QWidget):
         if high <= low:
             high = low + 1.0
         self.image.setImage(np.nan_to_num(img, nan=low, posinf=high, neginf=low),
-                            levels=(low, high))
+                            levels=(low, high), autoLevels=False)
         self.colorbar.setLevels((low, high))
-        self.main.addItem(self.image)
-        self.main.invertY(True)
-        self.main.setAspectLocked(True)
-        self.main.autoRange()
+        self.image_shape = img.shape
+        if fresh:
+            self.main.autoRange()
 
-    def _clear(self):
-        self.plots.setVisible(True)
+    def _enter(self, mode):
+        """Switch to `mode`, adding its item to the plot; False when already there."""
+        if mode == self.mode:
+            return False
         for item in (self.image, self.bars, self.curve):
             if item.scene() is not None:
                 self.main.removeItem(item)
-        self.main.invertY(False)
-        self.main.setAspectLocked(False)
-        self.hist_curve.setData([0, 1], [0])
+        item = {"image": self.image, "bars": self.bars, "line": self.curve}.get(mode)
+        if item is not None:
+            self.main.addItem(item)
+        self.main.invertY(mode == "image")
+        self.main.setAspectLocked(mode == "image")
+        if mode != "image":
+            self.main.enableAutoRange()
+        self.mode = mode
+        self.image_shape = None
+        return True
