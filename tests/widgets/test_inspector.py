@@ -97,3 +97,23 @@ def test_timeline_emits_the_chosen_iteration_and_says_what_is_kept(qtbot):
     assert t.chosen() == 1  # not at the end: stays where the user put it
     with pytest.raises(ValueError, match="iteration 9 was not recorded"):
         t.set_iteration(9)
+
+
+def test_refresh_updates_in_place_and_refits_only_on_a_new_shape(inspector):
+    plot = inspector.value_plot
+    rng = np.random.default_rng(0)
+    inspector.show_node("k", rng.standard_normal((4, 6)), None)
+    plot.main.setRange(xRange=(1, 2), yRange=(1, 2), padding=0)  # as if the user zoomed
+    zoomed = plot.main.viewRange()
+    second = rng.standard_normal((4, 6))
+    inspector.show_node("k", second, None)
+    np.testing.assert_array_equal(plot.image.image, second)
+    assert plot.main.viewRange() == zoomed and plot.image.scene() is not None
+    inspector.show_node("k", rng.standard_normal((8, 20)), None)
+    (x0, x1), (y0, y1) = plot.main.viewRange()
+    assert x0 <= 0 and x1 >= 20 and y0 <= 0 and y1 >= 8
+    inspector.show_node("k", rng.standard_normal(10), None)
+    assert plot.mode == "bars" and plot.image.scene() is None and plot.bars.scene() is not None
+    edges, counts = plot.hist_curve.getData()
+    (hx0, hx1), (_, hy1) = plot.hist.viewRange()
+    assert hx0 <= edges[0] and edges[-1] <= hx1 and hy1 >= counts.max()
