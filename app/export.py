@@ -4,6 +4,7 @@ weights.npz for the current weights), or as an ONNX graph when the onnx package 
 The script needs only torch and numpy. Its layers carry the sizes shape inference chose, its
 state_dict keys equal the engine's, and it loads its data and weights with allow_pickle=False.
 """
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 {lstm_class}
 
 def make_model():
-    """The network; comments give each layer's output shape (N is the batch)."""
+    """The network, for inputs {input_shape}; each comment gives a layer's output shape."""
     return nn.Sequential(
 {layers}
     )
@@ -124,16 +125,20 @@ def export_pytorch(project, weights=None):
     own initialisation; `--weights` picks another file either way)."""
     rows = _rows(project)
     layers = project.network.layers
-    lines = [f"        {_torch_layer(layer.type, row.constructor, layer.resolved_params())},"
-             f"  # {format_shape(row.output_shape)}" for layer, row in zip(layers, rows)]
+    calls = [_torch_layer(layer.type, row.constructor, layer.resolved_params()) + ","
+             for layer, row in zip(layers, rows)]
+    width = max(map(len, calls))
+    lines = [f"        {call:<{width}}  # {format_shape(row.output_shape)}"
+             for call, row in zip(calls, rows)]
     train = project.train
     return _TEMPLATE.format(
-        title=f"{project.name}: a Stepgraph network as a PyTorch script.",
-        description=f"{project.description}\n" if project.description else "",
+        title=_docstring_text(f"{project.name}: a Stepgraph network as a PyTorch script."),
+        description=_docstring_text(project.description) + "\n" if project.description else "",
         script=SCRIPT_NAME, data=DATA_NAME, seed=train.seed, batch_size=train.batch_size,
         lstm_class=_SEQUENCE_LSTM if any(layer.type == "LSTM" for layer in layers) else "",
-        layers="\n".join(lines), loss=train.loss, optimizer=_torch_optimizer(train),
-        weights_default="None" if weights is None else f'HERE / "{weights}"')
+        layers="\n".join(lines), input_shape=format_shape(rows[0].input_shape),
+        loss=train.loss, optimizer=_torch_optimizer(train),
+        weights_default="None" if weights is None else f"HERE / {str(weights)!r}")
 
 
 def export_pytorch_files(project, directory, built=None):
@@ -175,9 +180,9 @@ def export_onnx(project, path, built=None):
         out = "output" if index == len(layers) - 1 else f"x{index}"
         params = layer.resolved_params()
         inputs = [current]
-        for name in row.param_shapes:
-            initializers.append(numpy_helper.from_array(state[f"{index}.{name}"], f"{index}.{name}"))
-            inputs.append(f"{index}.{name}")
+        for key in (f"{index}.{name}" for name in row.param_shapes):
+            initializers.append(numpy_helper.from_array(state[key], key))
+            inputs.append(key)
         op, attributes = _ONNX_LAYERS[layer.type](row.constructor, params, row.input_shape)
         nodes.append(helper.make_node(op, inputs, [out], name=f"{index}", **attributes))
         current = out
@@ -199,6 +204,12 @@ def _rows(project):
     if not report.ok:
         raise BuildError(report.errors)
     return report.rows
+
+
+def _docstring_text(text):
+    """`text` wrapped to 96 columns, with nothing that would end or escape the docstring."""
+    text = text.replace("\\", "/").replace('"', "'")
+    return textwrap.fill(text, 96, break_long_words=False, break_on_hyphens=False)
 
 
 def _torch_layer(type_name, constructor, params):

@@ -37,7 +37,7 @@ def engine_losses(built, X, y):
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_exported_script_matches_the_engine(name, tmp_path):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     project = load_preset(name)
     built = build(project)
     paths = export_pytorch_files(project, tmp_path, built)
@@ -79,14 +79,22 @@ def test_script_runs_standalone_and_prints_the_loss(tmp_path):
 
 def test_script_source_spells_out_sizes_and_hyperparameters():
     source = export_pytorch(load_preset("cnn_shapes"))
-    assert "nn.Conv2d(1, 8, kernel_size=3, padding=1),  # (N, 8, 16, 16)" in source
-    assert "nn.Linear(256, 4),  # (N, 4)" in source
+    assert "nn.Conv2d(1, 8, kernel_size=3, padding=1),   # (N, 8, 16, 16)" in source
+    assert "nn.Linear(256, 4),                           # (N, 4)" in source
     assert "torch.optim.Adam(model.parameters(), lr=0.005, betas=(0.9, 0.999)" in source
     assert "import engine" not in source and "class SequenceLSTM" not in source
     assert "--weights\", type=Path, default=None" in source
     lstm = export_pytorch(load_preset("lstm_recall"), "weights.npz")
-    assert "SequenceLSTM(8, 16)," in lstm and 'default=HERE / "weights.npz"' in lstm
+    assert "SequenceLSTM(8, 16)," in lstm and "default=HERE / 'weights.npz'" in lstm
     compile(lstm, "model.py", "exec")
+
+
+def test_any_description_stays_inside_the_docstring():
+    project = load_preset("xor")
+    project.description = 'ends """ here \\ and "quotes" ' * 8
+    source = export_pytorch(project)
+    compile(source, "model.py", "exec")
+    assert max(len(line) for line in source.splitlines()) <= 100
 
 
 def test_sequence_lstm_and_layers_without_presets(tmp_path):
