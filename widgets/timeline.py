@@ -1,5 +1,6 @@
-"""A slider over the recorded iterations; emits the chosen one. Its label says whether that
-iteration still has its full tensors or only summary statistics."""
+"""A slider over the recorded iterations; emits the chosen one (when a drag ends: showing an
+old iteration reads the history). Its label says whether that iteration still has its full
+tensors or only summary statistics."""
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
@@ -13,6 +14,7 @@ class Timeline(QWidget):
         self.kept = set()
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setEnabled(False)
+        self.slider.setTracking(False)
         self.slider.valueChanged.connect(self._moved)
         self.label = QLabel("no iteration recorded")
         layout = QHBoxLayout(self)
