@@ -11,7 +11,7 @@ import numpy as np
 
 from .builder import BuildError, build
 from .project_validation import validate
-from .shapes import format_shape
+from .shapes import format_shape, layer_label
 
 SCRIPT_NAME, DATA_NAME, WEIGHTS_NAME = "model.py", "data.npz", "weights.npz"
 
@@ -165,25 +165,28 @@ def export_onnx(project, path, built=None):
     Flatten, ReLU, Sigmoid, Tanh, Softmax and Dropout (an Identity at inference)."""
     rows = _rows(project)
     layers = project.network.layers
-    for index, layer in enumerate(layers):
+    ops = []  # (ONNX op, attributes) per row
+    for index, (layer, row) in enumerate(zip(layers, rows)):
         if layer.type not in _ONNX_LAYERS:
-            raise ExportError(f"layer {index} ({layer.type}): no ONNX export for this layer "
-                              f"type (supported: {', '.join(_ONNX_LAYERS)})")
+            raise ExportError(f"{layer_label(index, layer.type)}: no ONNX export for this "
+                              f"layer type (supported: {', '.join(_ONNX_LAYERS)})")
+        try:
+            ops.append(_ONNX_LAYERS[layer.type](row.constructor, row.input_shape))
+        except ExportError as exc:
+            raise ExportError(f"{layer_label(index, layer.type)}: {exc}") from None
     try:
         import onnx
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise ExportError("ONNX export needs the 'onnx' package (pip install onnx)") from None
-    state = (built or build(project)).model.state_dict()
+    state = (built if built is not None else build(project)).model.state_dict()
     nodes, initializers, current = [], [], "input"
-    for index, (layer, row) in enumerate(zip(layers, rows)):
-        out = "output" if index == len(layers) - 1 else f"x{index}"
-        params = layer.resolved_params()
+    for index, (row, (op, attributes)) in enumerate(zip(rows, ops)):
+        out = "output" if index == len(rows) - 1 else f"x{index}"
         inputs = [current]
         for key in (f"{index}.{name}" for name in row.param_shapes):
             initializers.append(numpy_helper.from_array(state[key], key))
             inputs.append(key)
-        op, attributes = _ONNX_LAYERS[layer.type](row.constructor, params, row.input_shape)
         nodes.append(helper.make_node(op, inputs, [out], name=f"{index}", **attributes))
         current = out
     graph = helper.make_graph(
@@ -243,34 +246,34 @@ def _torch_optimizer(train):
             f"betas={betas!r}, weight_decay={train.weight_decay!r})")
 
 
-def _onnx_linear(c, params, input_shape):
+def _onnx_linear(c, input_shape):
     if len(input_shape) != 1:
-        raise ExportError(f"Linear on input {format_shape(input_shape)}: ONNX Gemm takes "
-                          "(N, features) only")
+        raise ExportError(f"ONNX Gemm takes (N, features), got input {format_shape(input_shape)}; "
+                          "put a Flatten before it")
     return "Gemm", {"transB": 1}
 
 
-def _onnx_conv(c, params, input_shape):
+def _onnx_conv(c, input_shape):
     k, s, p = c["kernel_size"], c["stride"], c["padding"]
     return "Conv", {"kernel_shape": [k, k], "strides": [s, s], "pads": [p] * 4}
 
 
-def _onnx_max_pool(c, params, input_shape):
+def _onnx_max_pool(c, input_shape):
     k, s = c["kernel_size"], c["stride"]
     return "MaxPool", {"kernel_shape": [k, k], "strides": [s, s]}
 
 
-def _onnx_softmax(c, params, input_shape):
+def _onnx_softmax(c, input_shape):
     return "Softmax", {"axis": c["dim"]}
 
 
-def _onnx_flatten(c, params, input_shape):
+def _onnx_flatten(c, input_shape):
     return "Flatten", {"axis": 1}
 
 
 def _onnx_plain(op):
     """An ONNX op without attributes."""
-    return lambda c, params, input_shape: (op, {})
+    return lambda c, input_shape: (op, {})
 
 
 _ONNX_LAYERS = {

@@ -128,6 +128,14 @@ def test_onnx_refuses_layers_it_cannot_express():
         export_onnx(load_preset("lstm_recall"), "unused.onnx")
 
 
+def test_onnx_refuses_linear_on_images_naming_the_layer_and_shape():
+    project = load_preset("cnn_shapes")
+    del project.network.layers[6]  # the Flatten: Linear now sees (16, 4, 4) per sample
+    with pytest.raises(ExportError, match=r"layer 6 \(Linear\): ONNX Gemm takes \(N, features\), "
+                                          r"got input \(N, 16, 4, 4\)"):
+        export_onnx(project, "unused.onnx")
+
+
 def test_onnx_without_the_package_says_what_is_missing(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
     with pytest.raises(ExportError, match="needs the 'onnx' package"):
