@@ -22,11 +22,23 @@ TILE = 44  # pixels per hidden-unit picture
 TILES_PER_ROW = 8
 
 
+def _diverging_exact(t):
+    towards = np.where(t[..., None] < 0, CLASS_COLOURS[0], CLASS_COLOURS[1])
+    return NEUTRAL + (towards - NEUTRAL) * np.abs(t)[..., None]
+
+
+LEVELS = 127  # per side of the diverging map's lookup table (-1, 0 and 1 are exact)
+DIVERGING_LUT = _diverging_exact(np.linspace(-1.0, 1.0, 2 * LEVELS + 1))
+DIVERGING_LUT_UINT8 = np.rint(DIVERGING_LUT).astype(np.uint8)
+
+
 def diverging(t):
     """RGB (..., 3) floats for t in [-1, 1]: orange (-1), neutral (0), blue (+1)."""
-    t = np.clip(np.nan_to_num(t), -1.0, 1.0)[..., None]
-    towards = np.where(t < 0, CLASS_COLOURS[0], CLASS_COLOURS[1])
-    return NEUTRAL + (towards - NEUTRAL) * np.abs(t)
+    return DIVERGING_LUT[_levels(t)]
+
+
+def _levels(t):
+    return np.rint((np.clip(np.nan_to_num(t), -1.0, 1.0) + 1.0) * LEVELS).astype(np.intp)
 
 
 def class_colours(probs):
@@ -53,10 +65,10 @@ def point_colours(surface, labels):
     return _to_uint8(CLASS_COLOURS[np.asarray(labels).astype(np.int64) % len(CLASS_COLOURS)])
 
 
-def unit_rgb(unit):
-    """(res, res, 3) uint8 for one hidden unit's output, scaled by its largest magnitude."""
-    scale = max(float(np.max(np.abs(unit))), 1e-6)
-    return _to_uint8(diverging(unit / scale))
+def units_rgb(units):
+    """(n, res, res, 3) uint8 for hidden units' outputs, each scaled by its largest magnitude."""
+    scale = np.maximum(np.abs(units).max(axis=(1, 2), keepdims=True), 1e-6)
+    return DIVERGING_LUT_UINT8[_levels(units / scale)]
 
 
 def _signed(surface):
@@ -139,6 +151,7 @@ class DecisionView(QWidget):
         self.tiles = []  # the hidden-unit QLabels, in layer then unit order
         self.layer_titles = []
         self._tile_shape = None  # (layer name, pictures) per layer of the tiles built
+        self._points_key = None  # what the scatters show: point arrays, kind, scale
 
     # ---- what the feed calls -------------------------------------------------------------
     def show_message(self, text):
@@ -177,6 +190,14 @@ class DecisionView(QWidget):
         dx, dy = xs[1] - xs[0], ys[1] - ys[0]
         self.image.setRect(QRectF(xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx,
                                   ys[-1] - ys[0] + dy))
+        points_key = (id(surface.train_points[0]), id(surface.test_points[0]), surface.kind,
+                      _regression_scale(surface) if surface.kind == "regression" else None)
+        if points_key != self._points_key:  # the same points as last time: keep them
+            self._points_key = points_key
+            self._draw_points(surface)
+        self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
+
+    def _draw_points(self, surface):
         for scatter, (points, labels), filled in ((self.train_scatter, surface.train_points, True),
                                                   (self.test_scatter, surface.test_points, False)):
             colours = point_colours(surface, labels)
@@ -184,7 +205,6 @@ class DecisionView(QWidget):
                 scatter.setData(pos=points, brush=[pg.mkBrush(*c) for c in colours])
             else:
                 scatter.setData(pos=points, pen=[pg.mkPen(*c, width=2.5) for c in colours])
-        self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
 
     def _draw_units(self, layers):
         shape = [(layer.name, len(layer.units)) for layer in layers]
@@ -193,8 +213,9 @@ class DecisionView(QWidget):
             self._build_tiles(layers)
         tiles = iter(self.tiles)
         for layer in layers:
-            for unit in layer.units:
-                next(tiles).setPixmap(_pixmap(unit_rgb(unit), TILE))
+            stride = max(1, layer.units.shape[1] // TILE)  # no more pixels than the tile has
+            for rgb in units_rgb(layer.units[:, ::stride, ::stride]):
+                next(tiles).setPixmap(_pixmap(rgb, TILE))
 
     def _build_tiles(self, layers):
         while self.units_layout.count():
