@@ -130,9 +130,9 @@ def test_onnx_refuses_layers_it_cannot_express():
 
 def test_onnx_refuses_linear_on_images_naming_the_layer_and_shape():
     project = load_preset("cnn_shapes")
-    del project.network.layers[6]  # the Flatten: Linear now sees (16, 4, 4) per sample
-    with pytest.raises(ExportError, match=r"layer 6 \(Linear\): ONNX Gemm takes \(N, features\), "
-                                          r"got input \(N, 16, 4, 4\)"):
+    project.network.layers.insert(2, LayerSpec("Linear", {"out_features": 4}))
+    with pytest.raises(ExportError, match=r"layer 2 \(Linear\): ONNX Gemm takes \(N, features\), "
+                                          r"got input \(N, 8, 16, 16\)"):
         export_onnx(project, "unused.onnx")
 
 
