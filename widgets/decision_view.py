@@ -1,8 +1,9 @@
 """The 2-D decision view (TF Playground's main picture): the model's output as a coloured
 background (orange / blue for two classes, one hue per class otherwise, a diverging map for
 regression), training points filled and test points outlined on top, one small picture per
-hidden unit grouped by layer, and the train and test losses. Redrawn at most `max_fps` times
-a second; app.decision_feed.DecisionFeed feeds it from a session."""
+hidden unit grouped by layer (a dead unit, zero everywhere, framed in dashed red), and the
+train and test losses. Redrawn at most `max_fps` times a second; app.decision_feed.DecisionFeed
+feeds it from a session."""
 import time
 
 import numpy as np
@@ -20,6 +21,8 @@ CLASS_COLOURS = np.array([[245, 147, 34], [8, 119, 189], [46, 160, 67], [148, 10
 SURFACE_STRENGTH = 0.75  # how far the background goes from neutral to a class colour
 TILE = 44  # pixels per hidden-unit picture
 TILES_PER_ROW = 8
+DEAD_BELOW = 1e-6  # a unit whose output stays under this everywhere on the plane is dead
+DEAD_STYLE = "border: 2px dashed #e05252;"
 
 
 def _diverging_exact(t):
@@ -94,6 +97,13 @@ def _pixmap(rgb, size):
     qimage = QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
     return QPixmap.fromImage(qimage).scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio,
                                             Qt.TransformationMode.SmoothTransformation)
+
+
+def _layer_title(layer, dead):
+    shown = len(layer.units)
+    more = f", first {shown} shown" if shown < layer.total else ""
+    dead = f", {dead} dead" if dead else ""
+    return f"layer {layer.name}: {layer.total} units{more}{dead}"
 
 
 class DecisionView(QWidget):
@@ -212,10 +222,16 @@ class DecisionView(QWidget):
             self._tile_shape = shape
             self._build_tiles(layers)
         tiles = iter(self.tiles)
-        for layer in layers:
+        for layer, title in zip(layers, self.layer_titles):
             stride = max(1, layer.units.shape[1] // TILE)  # no more pixels than the tile has
-            for rgb in units_rgb(layer.units[:, ::stride, ::stride]):
-                next(tiles).setPixmap(_pixmap(rgb, TILE))
+            dead = np.abs(layer.units).max(axis=(1, 2)) < DEAD_BELOW
+            title.setText(_layer_title(layer, int(dead.sum())))
+            for rgb, is_dead in zip(units_rgb(layer.units[:, ::stride, ::stride]), dead):
+                tile = next(tiles)
+                tile.setPixmap(_pixmap(rgb, TILE))
+                if tile.property("dead") != bool(is_dead):
+                    tile.setProperty("dead", bool(is_dead))
+                    tile.setStyleSheet(DEAD_STYLE if is_dead else "")
 
     def _build_tiles(self, layers):
         while self.units_layout.count():
@@ -225,8 +241,7 @@ class DecisionView(QWidget):
         self.tiles, self.layer_titles = [], []
         for layer in layers:
             shown = len(layer.units)
-            more = f", first {shown} shown" if shown < layer.total else ""
-            title = QLabel(f"layer {layer.name}: {layer.total} units{more}")
+            title = QLabel()
             title.setStyleSheet("font-weight: bold; padding-top: 4px;")
             self.layer_titles.append(title)
             self.units_layout.addWidget(title)

@@ -1,13 +1,18 @@
 """The 2-D decision view (offscreen): the coloured surface, the points, one picture per hidden
 unit, the losses, live updates through the session feed, and the message for other data."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
+import engine as sg
 from app.builder import build
 from app.decision_feed import DecisionFeed
 from app.decision_surface import compute_surface
 from app.presets import load_preset
 from app.session import Session
+from engine import nn
+from engine.data import Dataset
 from widgets.decision_view import (CLASS_COLOURS, NEUTRAL, DecisionView, class_colours,
                                    diverging, units_rgb)
 
@@ -55,6 +60,22 @@ def test_view_draws_the_surface_points_units_and_losses(view):
     assert "iteration 7" in text and f"{surface.train_loss:.4f}" in text
     assert f"{surface.test_loss:.4f}" in text
     assert view.stack.currentIndex() == 0
+
+
+def test_dead_units_are_framed_and_counted(view):
+    model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2))
+    with sg.no_grad():
+        model[0].weight.data[...] = 0.0
+        model[0].bias.data[...] = np.array([-1.0, -1.0, 1.0, 0.5], dtype=np.float32)
+    X = np.random.default_rng(0).standard_normal((12, 2)).astype(np.float32)
+    y = np.arange(12) % 2
+    built = SimpleNamespace(model=model, loss_fn=nn.CrossEntropyLoss(), device="cpu",
+                            train_set=Dataset(X[:8], y[:8], "classification", num_classes=2),
+                            test_set=Dataset(X[8:], y[8:], "classification", num_classes=2))
+    view.show_surface(compute_surface(built, "CrossEntropyLoss", resolution=16), 0)
+    view.redraw()
+    assert [t.property("dead") for t in view.tiles] == [True, True, False, False]
+    assert view.layer_titles[0].text() == "layer 1 (ReLU): 4 units, 2 dead"
 
 
 def test_binary_colours_run_orange_neutral_blue():
