@@ -53,6 +53,8 @@ class DecisionFeed:
             key = (id(debugger), state.generation, state.completed)
             if key != self._shown:
                 self._shown = key
+                with self._lock:
+                    self._pending = None  # the worker is idle: what it left is not newer
                 self.view.show_surface(self._compute(), state.completed)
 
     def _blocked_by_project(self):
