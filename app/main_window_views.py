@@ -89,6 +89,7 @@ class TimelineFeed:
 
     def __init__(self, session, timeline, show_message):
         self.session, self.view, self.show_message = session, timeline, show_message
+        self._viewing = False
         timeline.iteration_chosen.connect(self._chosen)
         session.subscribe(self._changed)
 
@@ -96,16 +97,21 @@ class TimelineFeed:
         if changes & {"history", "selection", "project"}:
             self.view.set_iterations(*self.session.recorded_iterations())
         if "viewed" in changes:
-            viewed = self.session.viewed
-            if viewed is None and self.view.iterations:
+            self._show_viewed()
+
+    def _show_viewed(self):
+        viewed, was_viewing = self.session.viewed, self._viewing
+        self._viewing = viewed is not None
+        if viewed is None:
+            if self.view.iterations:
                 self.view.show_newest()
-            if viewed is not None:
-                kept = viewed in self.view.kept
-                self.show_message(f"viewing iteration {viewed} from the history: " + (
-                    "full tensors" if kept else "statistics only, its full tensors were "
-                    "dropped (memory budget)") + "; a step command returns to live", 0)
-            else:
-                self.show_message("live", 2000)
+            if was_viewing:
+                self.show_message("back to live", 3000)
+            return
+        what = ("full tensors" if viewed in self.view.kept else
+                "statistics only, its full tensors were dropped (memory budget)")
+        self.show_message(f"viewing iteration {viewed} from the history: {what}; "
+                          f"a step command returns to live", 0)
 
     def _chosen(self, iteration):
         self.session.view_iteration(iteration)

@@ -58,6 +58,7 @@ class TensorPlot(QWidget):
         self.symmetric = symmetric  # colour levels centred on 0 (for a diverging map)
         self.note = QLabel(title)
         self.note.setAlignment(Qt.AlignCenter)
+        self.note.setWordWrap(True)
         self.plots = pg.GraphicsLayoutWidget(border=None)
         self.plots.setBackground("w")
         self.main = self.plots.addPlot(row=0, col=0)
@@ -135,7 +136,7 @@ class TensorPlot(QWidget):
         self.colorbar.setLevels((low, high))
         self.image_shape = img.shape
         if fresh:
-            self.main.autoRange()
+            self.main.enableAutoRange()  # follows resizes until the user zooms or pans
 
     def _enter(self, mode):
         """Switch to `mode`, adding its item to the plot; False when already there."""
@@ -149,8 +150,7 @@ class TensorPlot(QWidget):
             self.main.addItem(item)
         self.main.invertY(mode == "image")
         self.main.setAspectLocked(mode == "image")
-        if mode != "image":
-            self.main.enableAutoRange()
+        self.main.enableAutoRange()
         self.mode = mode
         self.image_shape = None
         return True

@@ -102,14 +102,19 @@ def test_timeline_emits_the_chosen_iteration_and_says_what_is_kept(qtbot):
 def test_refresh_updates_in_place_and_refits_only_on_a_new_shape(inspector):
     plot = inspector.value_plot
     rng = np.random.default_rng(0)
+    inspector.resize(600, 600)
+    inspector.show()
     inspector.show_node("k", rng.standard_normal((4, 6)), None)
+    inspector.grab()  # ranges are fitted when painted
     plot.main.setRange(xRange=(1, 2), yRange=(1, 2), padding=0)  # as if the user zoomed
     zoomed = plot.main.viewRange()
     second = rng.standard_normal((4, 6))
     inspector.show_node("k", second, None)
+    inspector.grab()
     np.testing.assert_array_equal(plot.image.image, second)
     assert plot.main.viewRange() == zoomed and plot.image.scene() is not None
     inspector.show_node("k", rng.standard_normal((8, 20)), None)
+    inspector.grab()
     (x0, x1), (y0, y1) = plot.main.viewRange()
     assert x0 <= 0 and x1 >= 20 and y0 <= 0 and y1 >= 8
     inspector.show_node("k", rng.standard_normal(10), None)

@@ -59,6 +59,7 @@ def test_a_step_or_the_newest_iteration_returns_to_live(window):
     window.timeline.set_iteration(0)
     window.timeline.set_iteration(2)
     assert window.session.viewed is None
+    assert window.statusBar().currentMessage() == "back to live"
     window.timeline.set_iteration(1)
     run_iterations(window, 1)
     assert window.session.viewed is None
