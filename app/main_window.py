@@ -24,6 +24,7 @@ from widgets.tensor_inspector import TensorInspector
 from widgets.timeline import Timeline
 from widgets.training_config import TrainingConfig
 
+from .main_window_lecture import add_lecture_views
 from .main_window_menus import build_menus
 from .main_window_views import GraphFeed, InspectorFeed, TimelineFeed
 from .project import ProjectError, load_project, save_project
@@ -85,10 +86,13 @@ class MainWindow(QMainWindow):
         palette = self._dock("palette", "Layers", self.palette_view, Qt.LeftDockWidgetArea)
         graph = self._dock("graph", "Computation graph", _stacked(self.graph_tabs, self.timeline),
                            Qt.RightDockWidgetArea)
-        curves = self._dock("curves", "Loss and accuracy", self.curves, Qt.BottomDockWidgetArea)
+        decision_tab, narration_tab = add_lecture_views(self)
+        self.bottom_tabs = _tabs(("Loss and accuracy", self.curves), decision_tab)
+        self.inspector_tabs = _tabs(("Inspector", self.inspector), narration_tab)
+        curves = self._dock("curves", "Training", self.bottom_tabs, Qt.BottomDockWidgetArea)
         self.splitDockWidget(palette, self._dock("builder", "Project", self.project_tabs),
                              Qt.Vertical)
-        self.splitDockWidget(graph, self._dock("inspector", "Inspector", self.inspector),
+        self.splitDockWidget(graph, self._dock("inspector", "Inspector", self.inspector_tabs),
                              Qt.Horizontal)
         self.splitDockWidget(curves, self._dock("hits", "Breakpoint hits", self.hit_log),
                              Qt.Horizontal)

@@ -2,6 +2,7 @@
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
+from .main_window_lecture import add_export_menu, add_gradient_check_action
 from .presets import list_presets, load_preset
 from .specs import Project
 
@@ -29,6 +30,7 @@ def build_menus(window):
          "Save the project and its weights")
     _add(window, file_menu, "Save &As...", QKeySequence.SaveAs, lambda: save_as_dialog(window),
          "Save under a new name")
+    add_export_menu(window, file_menu)
     file_menu.addSeparator()
     _add(window, file_menu, "&Quit", QKeySequence.Quit, window.close, "Close Stepgraph")
 
@@ -51,6 +53,7 @@ def build_menus(window):
         if name in ("reset", "toggle_breakpoint"):
             debug_menu.addSeparator()
         debug_menu.addAction(action)
+    add_gradient_check_action(window, debug_menu)
 
 
 def _add(window, menu, text, shortcut, slot, tip):
