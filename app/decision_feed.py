@@ -30,6 +30,7 @@ class DecisionFeed:
         self._pending = None  # (debugger, surface, iteration) from the worker
         self._hooked = None  # the debugger whose worker computes surfaces
         self._shown = None  # (debugger id, generation, completed) last computed when idle
+        self._active = False  # the open project can have a surface (2-D inputs, builds)
         session.subscribe(self._changed)
         self._changed({"project"})
 
@@ -37,8 +38,10 @@ class DecisionFeed:
         session, debugger = self.session, self.session.debugger
         if "project" in changes:
             self._shown = None
-            if self._blocked_by_project():
-                return
+            self._active = not self._blocked_by_project()
+        if not self._active:
+            return
+        if "project" in changes:
             if debugger is not self._hooked:
                 self._hooked = debugger
                 debugger.subscribe(iteration_finished=self._worker_hook(debugger))

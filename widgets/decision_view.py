@@ -174,11 +174,19 @@ class DecisionView(QWidget):
     def show_surface(self, surface, iteration):
         """Take a new surface; drawn now, or later when the last draw is too recent."""
         self.surface, self.iteration, self.message = surface, iteration, ""
+        if not self.isVisible():  # a hidden tab: drawn when it is shown
+            self._timer.stop()
+            return
         wait = self.min_interval - (time.perf_counter() - self._drawn_at)
         if wait <= 0:
             self.redraw()
         elif not self._timer.isActive():
             self._timer.start(int(wait * 1000) + 1)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self.surface is not None and not self.message:
+            self.redraw()
 
     def redraw(self):
         """Draw the latest surface now."""

@@ -103,6 +103,7 @@ def test_training_changes_the_picture(view):
 def test_surfaces_arriving_too_fast_are_drawn_once_later(qtbot):
     v = DecisionView(max_fps=5)
     qtbot.addWidget(v)
+    v.show()
     built = build(load_preset("xor"))
     first = compute_surface(built, "CrossEntropyLoss", resolution=10)
     v.show_surface(first, 0)
@@ -111,6 +112,16 @@ def test_surfaces_arriving_too_fast_are_drawn_once_later(qtbot):
     v.show_surface(second, 20)
     assert "iteration 0" in v.losses.text() and v._timer.isActive()
     qtbot.waitUntil(lambda: "iteration 20" in v.losses.text(), timeout=3000)
+
+
+def test_a_hidden_view_draws_when_shown(qtbot):
+    v = DecisionView(max_fps=1000)
+    qtbot.addWidget(v)
+    built = build(load_preset("xor"))
+    v.show_surface(compute_surface(built, "CrossEntropyLoss", resolution=10), 7)
+    assert "iteration 7" not in v.losses.text()  # a hidden tab costs the UI thread nothing
+    v.show()
+    assert "iteration 7" in v.losses.text()
 
 
 def test_feed_updates_the_view_after_training_steps(view, session):
