@@ -140,8 +140,10 @@ class BreakpointSet:
         self.global_grad_norms = [b for b in self.items if b.kind == "grad_norm" and not b.target]
         self.dead_relus = [b for b in self.items if b.kind == "dead_relu"]
         self.loss_spikes = [int(b.threshold) for b in self.items if b.kind == "loss_spike"]
+        # Checked at every op event; iteration breakpoints only need the first op of each
+        # iteration (see `wants`), so running to iteration n costs no per-op check.
         self.per_op = bool(self.nodes["forward"] or self.nodes["backward"] or self.layers["forward"]
-                           or self.layers["backward"] or self.iterations or self.non_finite
+                           or self.layers["backward"] or self.non_finite
                            or self.node_grad_norms or self.dead_relus)
         self.reset_iteration()
 
@@ -156,6 +158,12 @@ class BreakpointSet:
         self._layers_hit = set()
         self._first_op_seen = False
         self._non_finite_hit = False
+
+    def wants(self, phase):
+        """Whether the next op event in `phase` needs `check_op` (one attribute test when
+        no breakpoint is set)."""
+        return self.per_op or (phase == "forward" and not self._first_op_seen
+                               and bool(self.iterations))
 
     def check_op(self, phase, iteration, key, scope, op, array):
         """(kind, message) of the first breakpoint this op event hits, or None.

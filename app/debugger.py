@@ -177,7 +177,8 @@ class _Recorder(Observer):
                                  a.shape, a.dtype, out.requires_grad))
         f.last_key = key
         bps = d._breakpoints
-        hit = bps.check_op("forward", f.iteration, key, node.scope, node.op, a) if bps.per_op else None
+        hit = (bps.check_op("forward", f.iteration, key, node.scope, node.op, a)
+               if bps.wants("forward") else None)
         if hit is not None or d._command is not None or d._abort is not None or d._target is not None:
             d._reached(Position(f.iteration, "forward", "op", key, node.op, node.scope), hit, a,
                        node.inputs)
@@ -196,7 +197,8 @@ class _Recorder(Observer):
         seen = f.backward_seen[node.scope] = f.backward_seen.get(node.scope, 0) + 1
         f.last_key = key
         bps = d._breakpoints
-        hit = bps.check_op("backward", f.iteration, key, node.scope, node.op, g) if bps.per_op else None
+        hit = (bps.check_op("backward", f.iteration, key, node.scope, node.op, g)
+               if bps.wants("backward") else None)
         if hit is not None or d._command is not None or d._abort is not None or d._target is not None:
             done = seen == f.backward_expected().get(node.scope)
             d._reached(Position(f.iteration, "backward", "op", key, node.op, node.scope,
