@@ -245,7 +245,7 @@ def test_free_running_sends_statistics_in_batches(debugger):
     command(d, "run")
     records = d.drain()
     batches = [r for r in records if r.kind == "grads"]
-    assert 1 <= len(batches) < 70  # not one record per iteration
+    assert 0 < len(batches) < 70  # not one record per iteration
     newest = batches[-1]
     row = newest.data["stats"][newest.data["keys"].index("3/relu#0")]
     assert row[STAT_NAMES.index("mean")] == d.history.stats_at("3/relu#0", newest.iteration,
