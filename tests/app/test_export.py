@@ -10,7 +10,7 @@ import pytest
 import engine as sg
 from app.builder import BuildError, build
 from app.export import ExportError, export_onnx, export_pytorch, export_pytorch_files
-from app.presets import load_preset
+from app.presets import list_presets, load_preset
 from app.specs import LayerSpec, NetworkSpec, Project
 
 PRESETS = ("spirals", "xor", "sine", "cnn_shapes", "lstm_recall")
@@ -142,11 +142,52 @@ def test_onnx_without_the_package_says_what_is_missing(tmp_path, monkeypatch):
         export_onnx(load_preset("xor"), tmp_path / "xor.onnx")
 
 
-@pytest.mark.parametrize("name", ["spirals", "cnn_shapes"])
+ONNX_PRESETS = [info.name for info in list_presets() if info.name != "lstm_recall"]
+
+
+def test_onnx_presets_are_every_preset_without_an_embedding():
+    assert {"spirals", "xor", "sine", "cnn_shapes"} <= set(ONNX_PRESETS)
+    for name in ONNX_PRESETS:
+        assert all(layer.type != "Embedding" for layer in load_preset(name).network.layers)
+
+
+@pytest.mark.parametrize("name", ONNX_PRESETS)
 def test_onnx_graph_passes_the_checker(name, tmp_path):
     onnx = pytest.importorskip("onnx")
     path = export_onnx(load_preset(name), tmp_path / f"{name}.onnx")
     model = onnx.load(str(path))
-    onnx.checker.check_model(model)
+    onnx.checker.check_model(model, full_check=True)
     ops = [node.op_type for node in model.graph.node]
     assert ops[-1] == "Gemm" and len(ops) == len(load_preset(name).network.layers)
+
+
+@pytest.mark.parametrize("name", ONNX_PRESETS)
+def test_onnx_runtime_output_matches_the_engine_forward(name, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    project = load_preset(name)
+    built = build(project)
+    built.model.eval()
+    X = np.asarray(built.train_set.X[:16], dtype=np.float32)
+    with sg.no_grad():
+        ours = built.model(sg.tensor(X)).numpy()
+    path = export_onnx(project, tmp_path / f"{name}.onnx", built)
+    runtime = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (theirs,) = runtime.run(None, {"input": X})
+    assert theirs.shape == ours.shape
+    np.testing.assert_allclose(theirs, ours, rtol=1e-4, atol=1e-5)
+
+
+def test_onnx_runtime_uses_the_trained_weights(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    project = load_preset("xor")
+    built = build(project)
+    X = np.asarray(built.train_set.X, dtype=np.float32)
+    engine_losses(built, X, built.train_set.y)  # two optimizer steps change the weights
+    before = ort.InferenceSession(str(export_onnx(project, tmp_path / "initial.onnx")),
+                                  providers=["CPUExecutionProvider"]).run(None, {"input": X})[0]
+    after = ort.InferenceSession(str(export_onnx(project, tmp_path / "trained.onnx", built)),
+                                 providers=["CPUExecutionProvider"]).run(None, {"input": X})[0]
+    with sg.no_grad():
+        ours = built.model(sg.tensor(X)).numpy()
+    np.testing.assert_allclose(after, ours, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(before, after)
