@@ -3,6 +3,11 @@
 directory, fsync, os.replace). Loading validates everything and executes nothing: no pickle,
 no eval; any problem raises ProjectError naming the file and the problem.
 
+The weights pair with the JSON they were saved with: the .npz's archive comment holds the
+SHA-256 of that JSON text (the arrays stay a plain state_dict). Saving writes the .npz first
+and the JSON last, so a save killed half-way leaves either the old pair, or the old JSON with
+new weights, which `load_weights(..., project_file)` refuses with a message.
+
     {"schema": 1, "name": ..., "description": ...,
      "dataset": {"name": "spirals", "params": {...}, "test_fraction": 0.2},
      "network": {"layers": [{"type": "Linear", "params": {"out_features": 8}}, ...]},
@@ -10,10 +15,13 @@ no eval; any problem raises ProjectError naming the file and the problem.
      "breakpoints": [{"target": "1", "phase": "both", "non_finite": true, ...}]}
 """
 import dataclasses
+import hashlib
 import json
+import math
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +33,8 @@ from .specs import (SCHEMA_VERSION, BreakpointSpec, DatasetSpec, LayerSpec, Netw
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 8  # the deepest the format goes is 5 (layers -> layer -> params -> value)
 MAX_LISTED_PROBLEMS = 8
+MAX_INTEGER = 2 ** 63  # integers in a project file fit in 64 bits
+PAIRING_PREFIX = b"stepgraph project sha256 "
 
 
 class ProjectError(Exception):
@@ -89,15 +99,26 @@ def weights_path(path):
 
 def save_project(path, project, state=None):
     """Write `project` to `path` and `state` (name -> array, e.g. model.state_dict()) to
-    the sibling .npz; without `state`, a stale .npz from an earlier save is removed."""
+    the sibling .npz, paired with this JSON text; without `state`, a stale .npz from an
+    earlier save is removed (after the JSON is written: until then it pairs with the old)."""
     text = dumps(project).encode("utf-8")
     weights = weights_path(path)
     if state is not None:
         arrays = {name: np.asarray(value) for name, value in state.items()}
-        write_atomic(weights, lambda file: np.savez(file, **arrays))
-    else:
-        weights.unlink(missing_ok=True)
+        comment = PAIRING_PREFIX + hashlib.sha256(text).hexdigest().encode("ascii")
+        write_atomic(weights, lambda file: _write_npz(file, arrays, comment))
     write_atomic(path, lambda file: file.write(text))
+    if state is None:
+        weights.unlink(missing_ok=True)
+
+
+def _write_npz(file, arrays, comment):
+    """What np.savez writes (one .npy member per array, no pickles), with an archive comment."""
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+        archive.comment = comment
 
 
 # ---- reading -----------------------------------------------------------------------------
@@ -123,7 +144,8 @@ def loads(data, source="<project>"):
             raise ProjectError(source, f"not valid UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
                                        f"at offset {exc.start})") from None
     try:
-        doc = json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        doc = json.loads(data, parse_constant=_reject_constant, parse_int=_parse_int,
+                         parse_float=_parse_float, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise ProjectError(source, "not a project file: JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
@@ -136,6 +158,21 @@ def loads(data, source="<project>"):
 
 def _reject_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _parse_int(text):
+    if len(text.lstrip("-")) > 19 or abs(int(text)) >= MAX_INTEGER:
+        shown = text if len(text) <= 24 else f"{text[:12]}...({len(text)} digits)"
+        raise ValueError(f"the integer {shown} is too large (more than 64 bits)")
+    return int(text)
+
+
+def _parse_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        shown = text if len(text) <= 24 else f"{text[:12]}...({len(text)} characters)"
+        raise ValueError(f"the number {shown} is out of range")
+    return value
 
 
 def _unique_keys(pairs):
@@ -243,29 +280,48 @@ class _Reader:
 
 
 # ---- weights -----------------------------------------------------------------------------
-def load_weights(path, model):
+def load_weights(path, model, project_file=None):
     """Copy the arrays of the .npz at `path` into `model`, after checking that they are
-    exactly the network's state_dict names and shapes; ProjectError otherwise."""
+    exactly the network's state_dict names and shapes, and (given `project_file`) that they
+    were saved with that project file's current text; ProjectError otherwise."""
     path = Path(path)
     expected = model.state_dict()
     budget = 2 * sum(np.asarray(a).nbytes for a in expected.values()) + 2 ** 20
     try:
         with zipfile.ZipFile(path) as archive:
             stored = sum(info.file_size for info in archive.infolist())
+            comment = archive.comment
         if stored > budget:
             raise ProjectError(path, f"holds {stored:,} bytes, far more than this network's "
                                      "weights: it belongs to another network")
+        if project_file is not None:
+            _check_pairing(path, comment, project_file)
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
     except ProjectError:
         raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+    except (OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zlib.error,
+            zipfile.BadZipFile) as exc:
         raise ProjectError(path, f"not a readable .npz weights file ({exc})") from None
     problems = _weight_mismatches(arrays, expected, model)
     if problems:
         listed = "; ".join(problems[:MAX_LISTED_PROBLEMS])
         raise ProjectError(path, f"the weights do not match the network: {listed}")
     model.load_state_dict(arrays)
+
+
+def _check_pairing(path, comment, project_file):
+    """Weights saved by save_project name the SHA-256 of their JSON; others are not checked."""
+    if not comment.startswith(PAIRING_PREFIX):
+        return
+    try:
+        text = Path(project_file).read_bytes()
+    except OSError as exc:
+        raise ProjectError(project_file, f"cannot read the file ({exc.strerror or exc})") from None
+    if comment[len(PAIRING_PREFIX):] != hashlib.sha256(text).hexdigest().encode("ascii"):
+        raise ProjectError(path, f"these weights were saved with another version of "
+                                 f"{Path(project_file).name} (a save was interrupted, or the "
+                                 "file was edited since): they are not loaded")
 
 
 def _weight_mismatches(arrays, expected, model):

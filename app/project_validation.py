@@ -6,7 +6,10 @@ such problems is rejected on load) and `validate` (that plus how the parts fit t
 shapes through the network for the chosen dataset, loss versus task, breakpoint targets; a
 saved work in progress may have these, and the builder shows them).
 """
+import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -22,6 +25,13 @@ NODE_KEY = re.compile(r"^(?P<scope>(loss|[0-9]+)(\.[A-Za-z0-9_]+)*)?"
                       r"(/(?P<op>[a-z0-9_]+)#(?P<k>[0-9]+))?$")
 MAX_TEST_FRACTION = 0.9
 MAX_LR = 1000.0
+# generated datasets: each parameter's upper bound, and the values one may hold in all
+# (checked before generating, so an absurd size is a message rather than a MemoryError)
+MAX_DATASET_PARAMS = {"n": 1_000_000, "size": 256, "length": 10_000, "vocab": 100_000,
+                      "noise": 100.0}
+MAX_DATASET_VALUES = 20_000_000
+MAX_DATA_FILE_BYTES = 1 << 30
+MAX_TRAINING_BYTES = 4 << 30  # estimated memory of a training step (float32)
 
 
 @dataclass(frozen=True)
@@ -76,19 +86,26 @@ def validate(project):
     layers = project.network.layers
     data = None
     if not any(i.section == "dataset" for i in issues):
+        issues += _data_file_issues(project.dataset)
+    if not any(i.section == "dataset" for i in issues):
         try:
             data = describe(load_dataset(project.dataset))
         except (ValueError, TypeError, OSError) as exc:
             issues.append(Issue("dataset", f"dataset {project.dataset.name!r}: {exc}"))
+        except MemoryError:
+            issues.append(Issue("dataset", f"dataset {project.dataset.name!r}: not enough "
+                                           "memory to load it"))
     if data is None:  # nothing to infer shapes from
         rows = [RowShape(i, layer.type) for i, layer in enumerate(layers)]
     else:
         rows = infer_shapes(layers, data.input_shape, data.integer_input, data.vocab_size)
         bad_values = {i.row for i in issues if i.section == "network"}
+        issues = _with_input_shapes(issues, rows)
         issues += [Issue("network", row.error, row=row.index) for row in rows
                    if row.error and row.index not in bad_values]
         issues += _warnings(project, data, rows)
         if layers and all(row.status == "ok" for row in rows):
+            issues += _check_memory(rows, project.train.batch_size)
             issues += _check_loss(project, data, rows)
     if not layers:
         issues.append(Issue("network", "the network has no layers"))
@@ -97,6 +114,43 @@ def validate(project):
         issues.append(Issue("train", "device 'cuda' is unavailable here (needs CuPy and a "
                                      "CUDA device): use 'cpu'", field="device"))
     return Report(issues, rows, data)
+
+
+def _with_input_shapes(issues, rows):
+    """Value issues of a row that shape inference reached name the input shape it gets; the
+    row's error becomes its first such message (the builder shows each message once)."""
+    by_row = {row.index: row for row in rows}
+    result, renamed = [], set()
+    for issue in issues:
+        row = by_row.get(issue.row) if issue.section == "network" else None
+        if row is None or row.input_shape is None:
+            result.append(issue)
+            continue
+        message = f"{issue.message} (input {format_shape(row.input_shape)})"
+        if row.error and row.index not in renamed:
+            row.error = message
+            renamed.add(row.index)
+        result.append(Issue(issue.section, message, issue.row, issue.field, issue.severity))
+    return result
+
+
+def _check_memory(rows, batch_size):
+    """An issue on the row that takes the estimated memory of a training step past
+    MAX_TRAINING_BYTES: parameters with gradient and two optimizer moments, and per sample
+    each output with its gradient and what backward keeps (float32)."""
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+        return []
+    total = 0
+    for row in rows:
+        total += 4 * (4 * row.parameter_count + 3 * batch_size * math.prod(row.output_shape))
+        if total > MAX_TRAINING_BYTES:
+            return [Issue("network", f"{layer_label(row.index, row.type)}: with output "
+                                     f"{format_shape(row.output_shape)} and batch_size "
+                                     f"{batch_size}, a training step needs about "
+                                     f"{total / 2 ** 30:.1f} GiB, more than the "
+                                     f"{MAX_TRAINING_BYTES // 2 ** 30} GiB limit: use fewer "
+                                     "units or channels, or a smaller batch", row=row.index)]
+    return []
 
 
 def _check_layers(layers):
@@ -134,6 +188,9 @@ def _check_dataset(spec):
             issues.append(Issue("dataset", f"dataset {spec.name!r}: {problem}", field=name))
     issues += [Issue("dataset", f"dataset {spec.name!r} needs {name}", field=name)
                for name, default in defaults.items() if default is REQUIRED and name not in spec.params]
+    if not issues:
+        issues += [Issue("dataset", f"dataset {spec.name!r}: {problem}", field=name)
+                   for name, problem in _dataset_size_errors(spec.params, defaults)]
     problem = check_number("test_fraction", spec.test_fraction, False, 0, MAX_TEST_FRACTION)
     if problem:
         issues.append(Issue("dataset", f"dataset: {problem}", field="test_fraction"))
@@ -149,6 +206,45 @@ def _dataset_param_error(name, value, default):
         return None if isinstance(value, str) else f"{name} must be a string, got {value!r}"
     allowed = (str, int, float, bool, type(None)) if default is None else (type(default),)
     return None if isinstance(value, allowed) else f"{name} must be like {default!r}, got {value!r}"
+
+
+def _dataset_size_errors(params, defaults):
+    """(parameter, problem) for sizes that could not be generated: too large a parameter,
+    or too many values in all."""
+    values = {**defaults, **params}
+    for name, maximum in MAX_DATASET_PARAMS.items():
+        if name in values and values[name] > maximum:
+            yield name, f"{name} must be <= {maximum:,}, got {values[name]!r}"
+            return
+    if "n" in values:
+        total = values["n"] * values.get("size", 1) ** 2 * values.get("length", 1)
+        if total > MAX_DATASET_VALUES:
+            sizes = ", ".join(f"{k} {values[k]}" for k in ("n", "size", "length") if k in values)
+            yield "n", (f"{sizes} make {total:,} values, more than the "
+                        f"{MAX_DATASET_VALUES:,} a generated dataset may hold")
+
+
+def _data_file_issues(spec):
+    """Data files (the dataset's required parameters) that could not be read as data."""
+    paths = {name: spec.params[name] for name, default in dataset_defaults(spec.name).items()
+             if default is REQUIRED and isinstance(spec.params.get(name), str)}
+    return [Issue("dataset", f"dataset {spec.name!r}: {name}: {problem}", field=name)
+            for name, problem in ((n, _data_file_error(p)) for n, p in paths.items()) if problem]
+
+
+def _data_file_error(path):
+    """What makes `path` unusable as a data file, when it exists (a missing file is reported
+    by the loader)."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return f"{path!r} is not a regular file"
+    if info.st_size > MAX_DATA_FILE_BYTES:
+        return (f"{path!r} holds {info.st_size / 2 ** 30:.1f} GiB, more than the "
+                f"{MAX_DATA_FILE_BYTES // 2 ** 30} GiB a data file may hold")
+    return None
 
 
 def _check_train(train):

@@ -81,8 +81,9 @@ def _fit_row(layer, shape, integer, vocab_size):
         raise FitError("; ".join(message for _, message in errors))
     params = layer.resolved_params()
     if layer.type == "Embedding":
-        return _embedding(params, shape, integer, vocab_size)
-    out, constructor, param_shapes = _RULES[layer.type](params, shape)
+        out, constructor, param_shapes = _embedding(params, shape, integer, vocab_size)
+    else:
+        out, constructor, param_shapes = _RULES[layer.type](params, shape)
     count = sum(math.prod(s) for s in param_shapes.values())
     if count > MAX_PARAMETERS_PER_LAYER:
         raise FitError(f"{count:,} parameters for input {shape}; the limit is "

@@ -41,7 +41,8 @@ def check_number(name, value, integer, minimum=None, maximum=None):
     """None when `value` is a (finite) number of the right kind within [minimum, maximum]."""
     kind = "an integer" if integer else "a number"
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not is_number or (integer and not isinstance(value, int)) or not math.isfinite(value):
+    if not is_number or (integer and not isinstance(value, int)) or \
+            (isinstance(value, float) and not math.isfinite(value)):
         return f"{name} must be {kind}, got {value!r}"
     too_low = minimum is not None and value < minimum
     if integer and minimum == 1 and too_low:
