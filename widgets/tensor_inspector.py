@@ -5,11 +5,15 @@
 {"value": {...}, "grad": {...}} (computed here from the arrays when not given), and the
 history of the value's statistics {"iteration": [...], "mean": [...], ...} as
 app.history.History.stats returns it, drawn as a sparkline of the chosen statistic.
+
+"Check gradient" (enabled through `set_gradient_check_target(key)` for a parameter) emits
+`gradient_check_requested(key)`; `show_gradient_check(text, ok)` shows the verdict below it.
 """
 import io
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -22,9 +26,12 @@ COPY_LIMIT = 100_000  # values copied to the clipboard at most
 
 
 class TensorInspector(QWidget):
+    gradient_check_requested = Signal(str)
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.key = None
+        self.check_target = None
         self.arrays = {"value": None, "grad": None}
         self.series = None
         self.header = QLabel("No node selected")
@@ -46,6 +53,11 @@ class TensorInspector(QWidget):
         self.copy_button.clicked.connect(lambda: self.copy_values("value"))
         self.save_button = QPushButton("Save .npy")
         self.save_button.clicked.connect(self._ask_save)
+        self.check_button = QPushButton("Check gradient")
+        self.check_button.clicked.connect(
+            lambda: self.gradient_check_requested.emit(self.check_target))
+        self.check_result = QLabel()
+        self.check_result.setWordWrap(True)
 
         plots = QHBoxLayout()
         plots.addWidget(self.value_plot, 1)
@@ -56,13 +68,33 @@ class TensorInspector(QWidget):
         spark_row.addStretch()
         spark_row.addWidget(self.copy_button)
         spark_row.addWidget(self.save_button)
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_button)
+        check_row.addWidget(self.check_result, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
+        layout.addLayout(check_row)
         layout.addLayout(plots, 3)
         layout.addWidget(self.table)
         layout.addLayout(spark_row)
         layout.addWidget(self.sparkline)
         self._enable(False)
+        self.set_gradient_check_target(None)
+
+    def set_gradient_check_target(self, key, why_not="select a parameter to check its gradient"):
+        """Enable "Check gradient" for parameter `key`; None disables it (`why_not` as tip)."""
+        if key != self.check_target:
+            self.check_result.clear()
+        self.check_target = key
+        self.check_button.setEnabled(key is not None)
+        self.check_button.setToolTip(why_not if key is None else
+                                     f"Compare the engine's gradient of {key} with central "
+                                     "finite differences")
+
+    def show_gradient_check(self, text, ok):
+        """The verdict of a gradient check (green when it agrees, red otherwise)."""
+        self.check_result.setStyleSheet(f"color: {'#2fb380' if ok else '#e0543c'}")
+        self.check_result.setText(text)
 
     def show_node(self, key, value, grad, stats=None, history_series=None, message=None,
                   device="cpu"):

@@ -1,0 +1,63 @@
+"""The inspector's Check gradient button: enabled for a selected parameter while the run is
+paused, it checks the engine's gradient against finite differences and shows the error."""
+import numpy as np
+from PySide6.QtCore import Qt
+
+import engine as sg
+
+from .window_setup import open_window, wait_idle
+
+
+def step(window, name):
+    window.debug_actions.actions[name].trigger()
+    return wait_idle(window)
+
+
+def test_button_checks_the_selected_parameter_and_shows_a_small_error(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path / "data", "spirals")
+    inspector = window.inspector
+    assert not inspector.check_button.isEnabled()
+    step(window, "step_iteration")
+    window.session.select("2.weight")
+    assert inspector.check_button.isEnabled() and inspector.check_target == "2.weight"
+    weights = window.session.built.model.state_dict()["2.weight"]
+    assert np.array_equal(inspector.arrays["value"], weights)
+    assert inspector.arrays["grad"].shape == weights.shape
+    with qtbot.waitSignal(inspector.gradient_check_requested) as requested:
+        qtbot.mouseClick(inspector.check_button, Qt.LeftButton)
+    assert requested.args == ["2.weight"]
+    text = inspector.check_result.text()
+    assert text.startswith("2.weight: max rel. error ") and text.endswith("\u2014 OK")
+    assert "over 64 sampled entries" in text
+    assert float(text.split("error ")[1].split()[0]) < 1e-6
+    assert np.array_equal(window.session.built.model.state_dict()["2.weight"], weights)
+    window.close()
+
+
+def test_button_is_disabled_for_an_op_and_the_result_cleared(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path / "data", "xor")
+    step(window, "step_iteration")
+    window.session.select("0.bias")
+    qtbot.mouseClick(window.inspector.check_button, Qt.LeftButton)
+    assert window.inspector.check_result.text().endswith("OK")
+    window.session.select("0/linear#0")
+    assert not window.inspector.check_button.isEnabled()
+    assert window.inspector.check_result.text() == ""
+    window.close()
+
+
+def test_a_wrong_gradient_is_reported_as_disagreeing(qtbot, tmp_path, monkeypatch):
+    window = open_window(qtbot, tmp_path / "data", "xor")
+    step(window, "step_iteration")
+    window.session.select("0.weight")
+    loss_fn = window.session.built.loss_fn
+    original = type(loss_fn).__call__
+    # doubling the loss only on the taped pass doubles the analytic gradient, not the numeric one
+
+    def skewed(self, output, target):
+        loss = original(self, output, target)
+        return loss if not sg.is_grad_enabled() else loss * 2.0
+    monkeypatch.setattr(type(loss_fn), "__call__", skewed)
+    qtbot.mouseClick(window.inspector.check_button, Qt.LeftButton)
+    assert window.inspector.check_result.text().endswith("DISAGREES")
+    window.close()
