@@ -148,7 +148,7 @@ def _embedding(p, shape, integer, vocab_size):
                        f"got floating-point input {shape}")
     if vocab_size is not None and vocab_size > n:
         raise FitError(f"num_embeddings {n} is smaller than the data's vocabulary "
-                       f"(token ids 0..{vocab_size - 1})")
+                       f"(token ids 0..{vocab_size - 1}) in input {format_shape(shape)}")
     return shape + (dim,), dict(num_embeddings=n, embedding_dim=dim), {"weight": (n, dim)}
 
 
@@ -172,7 +172,8 @@ def _softmax(p, shape):
     if not -axes <= dim < axes:
         raise FitError(f"dim {dim} is out of range for {format_shape(shape)} ({axes} axes)")
     if dim % axes == 0:
-        raise FitError("dim 0 is the batch axis: softmax over samples mixes them; use dim -1")
+        raise FitError(f"dim 0 is the batch axis of {format_shape(shape)}: softmax over samples "
+                       "mixes them; use dim -1")
     return shape, dict(dim=dim), {}
 
 
