@@ -59,6 +59,7 @@ class GraphNode(NamedTuple):
     shape: tuple
     dtype: Any
     requires_grad: bool
+    fused_from: tuple = ()  # static mode: the ops a fused node of a compiled graph runs
 
 
 class Record(NamedTuple):
