@@ -15,6 +15,7 @@ new weights, which `load_weights(..., project_file)` refuses with a message.
      "breakpoints": [{"target": "1", "phase": "both", "non_finite": true, ...}]}
 """
 import dataclasses
+import glob
 import hashlib
 import json
 import math
@@ -48,9 +49,13 @@ class ProjectError(Exception):
 # ---- writing -----------------------------------------------------------------------------
 def write_atomic(path, write):
     """Create or replace `path` so that it holds either its old content or all of the new:
-    `write(file)` fills a temporary file in the same directory, which is fsynced and renamed."""
+    `write(file)` fills a temporary file in the same directory, which is fsynced and renamed.
+    The temporary file's name holds the writer's process id, so that the next write removes
+    one a killed process left behind."""
     path = Path(path)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_orphan_temps(path)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as file:
             write(file)
@@ -61,6 +66,27 @@ def write_atomic(path, write):
         Path(temp).unlink(missing_ok=True)
         raise
     _fsync_directory(path.parent)
+
+
+def _remove_orphan_temps(path):
+    """Delete the temporary files of writes to `path` whose process is gone (POSIX only:
+    elsewhere, probing a process id is not harmless)."""
+    if os.name != "posix":
+        return
+    for temp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = temp.name[len(path.name) + 2:].split(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+            temp.unlink(missing_ok=True)
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _fsync_directory(directory):

@@ -1,0 +1,206 @@
+"""Saving survives being killed: a child process saves a project with weights in a loop and
+is killed (SIGKILL) at random moments, many times. After every kill the project file loads,
+its weights either are the ones saved with it or are refused as belonging to another save,
+and at most one temporary file per target is left. Also the pairing of the JSON and its .npz
+when a save stops between the two, simulated in process."""
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import app.project_file as project_file
+from app.builder import build
+from app.project_file import ProjectError, load_project, load_weights, save_project, weights_path
+from app.specs import DatasetSpec, LayerSpec, NetworkSpec, Project
+
+ROOT = Path(__file__).resolve().parents[2]
+KILLS = 40
+
+# Imports once, then forks one saver per round (a fresh interpreter per kill would spend most
+# of the test importing). "go I" forks a child that saves I, I+1, ... until killed and
+# answers its pid once it runs; "wait PID" reaps it and answers the signal that ended it.
+FORK_SERVER = textwrap.dedent("""
+    import os, sys
+    from tests.app.test_save_killed import numbered_project, numbered_state
+    from app.project_file import save_project
+
+    path = sys.argv[1]
+    for line in sys.stdin:
+        command, argument = line.split()
+        if command == "go":
+            ready, started = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.write(started, b"s")
+                i = int(argument)
+                while True:
+                    save_project(path, numbered_project(i), numbered_state(i))
+                    i += 1
+            os.close(started)
+            os.read(ready, 1)
+            os.close(ready)
+            print(pid, flush=True)
+        else:
+            _, status = os.waitpid(int(argument), 0)
+            print(os.WTERMSIG(status) if os.WIFSIGNALED(status) else -1, flush=True)
+""")
+
+
+def numbered_project(i):
+    """Save number i: its name says i, and its hidden width (4, 5 or 6) changes each time."""
+    return Project(name=f"save {i}",
+                   network=NetworkSpec([LayerSpec("Linear", {"out_features": 4 + i % 3}),
+                                        LayerSpec("ReLU"), LayerSpec("Linear", {"out_features": 2})]),
+                   dataset=DatasetSpec("xor", {"n": 40}))
+
+
+def numbered_state(i):
+    width = 4 + i % 3
+    shapes = {"0.weight": (width, 2), "0.bias": (width,), "2.weight": (2, width), "2.bias": (2,)}
+    return {name: np.full(shape, float(i), np.float32) for name, shape in shapes.items()}
+
+
+def number_of(project):
+    return int(project.name.split()[1])
+
+
+def temps(directory):
+    return sorted(p.name for p in Path(directory).glob(".*.tmp"))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
+def test_a_save_killed_at_random_moments_never_leaves_a_broken_file(tmp_path):
+    path = tmp_path / "work.json"
+    save_project(path, numbered_project(0), numbered_state(0))
+    server = subprocess.Popen([sys.executable, "-c", FORK_SERVER, str(path)], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    rng = random.Random(9)
+    loaded, refused, latest = 0, 0, 0
+    try:
+        for _ in range(KILLS):
+            server.stdin.write(f"go {latest + 1}\n")
+            server.stdin.flush()
+            pid = int(server.stdout.readline())
+            time.sleep(rng.uniform(0, 0.03))
+            os.kill(pid, signal.SIGKILL)
+            server.stdin.write(f"wait {pid}\n")
+            server.stdin.flush()
+            assert int(server.stdout.readline()) == signal.SIGKILL
+
+            project = load_project(path)  # never a half-written file
+            assert number_of(project) >= latest
+            latest = number_of(project)
+            assert project == numbered_project(latest)
+            model = build(project).model
+            try:
+                load_weights(weights_path(path), model, path)
+            except ProjectError as exc:  # killed between the .npz and the JSON
+                assert "saved with another version of work.json" in str(exc)
+                refused += 1
+            else:
+                for name, array in model.state_dict().items():
+                    np.testing.assert_array_equal(array, numbered_state(latest)[name])
+                loaded += 1
+            left = temps(tmp_path)
+            assert sum(t.startswith(".work.json.") for t in left) <= 1, left
+            assert sum(t.startswith(".work.npz.") for t in left) <= 1, left
+    finally:
+        server.stdin.close()
+        server.wait(timeout=10)
+    print(f"kills {KILLS}: weights loaded {loaded}, refused as unpaired {refused}, saves {latest}")
+    assert loaded + refused == KILLS
+    assert latest > 0  # the children did save, KILLS times interrupted somewhere
+
+
+class Killed(BaseException):
+    """Stands for the process dying at this point (nothing after it runs)."""
+
+
+def die_on_write(monkeypatch, number):
+    """The `number`-th write_atomic call (0 = the first) kills the save before it starts."""
+    calls = []
+    real = project_file.write_atomic
+
+    def write_atomic(path, write):
+        calls.append(path)
+        if len(calls) - 1 == number:
+            raise Killed
+        real(path, write)
+    monkeypatch.setattr(project_file, "write_atomic", write_atomic)
+
+
+def test_new_weights_with_the_old_json_are_refused(tmp_path, monkeypatch):
+    path = tmp_path / "p.json"
+    save_project(path, numbered_project(3), numbered_state(3))
+    die_on_write(monkeypatch, 1)  # the .npz is written, the JSON is not
+    with pytest.raises(Killed):
+        save_project(path, numbered_project(6), numbered_state(6))  # same shapes as save 3
+    project = load_project(path)
+    assert project == numbered_project(3)
+    with pytest.raises(ProjectError, match=r"p.npz: these weights were saved with another "
+                                           r"version of p.json \(a save was interrupted"):
+        load_weights(weights_path(path), build(project).model, path)
+
+
+def test_a_save_without_weights_killed_before_removing_the_old_ones(tmp_path, monkeypatch):
+    path = tmp_path / "p.json"
+    save_project(path, numbered_project(1), numbered_state(1))
+    monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: (_ for _ in ()).throw(Killed))
+    with pytest.raises(Killed):
+        save_project(path, numbered_project(4))  # the JSON is written, the old .npz stays
+    monkeypatch.undo()
+    project = load_project(path)
+    assert project == numbered_project(4)
+    with pytest.raises(ProjectError, match="saved with another version"):
+        load_weights(weights_path(path), build(project).model, path)
+
+
+def test_a_save_killed_before_the_npz_keeps_the_old_pair(tmp_path, monkeypatch):
+    path = tmp_path / "p.json"
+    save_project(path, numbered_project(2), numbered_state(2))
+    die_on_write(monkeypatch, 0)
+    with pytest.raises(Killed):
+        save_project(path, numbered_project(5), numbered_state(5))
+    model = build(load_project(path)).model
+    load_weights(weights_path(path), model, path)
+    assert model.state_dict()["2.bias"].tolist() == [2.0, 2.0]
+
+
+def test_weights_without_a_pairing_mark_still_load(tmp_path):
+    path = tmp_path / "p.json"
+    save_project(path, numbered_project(0))
+    np.savez(weights_path(path), **numbered_state(6))  # written by np.savez: no mark
+    model = build(load_project(path)).model
+    load_weights(weights_path(path), model, path)
+    assert model.state_dict()["0.bias"].tolist() == [6.0] * 4
+
+
+def test_an_edited_json_no_longer_pairs_with_its_weights(tmp_path):
+    path = tmp_path / "p.json"
+    save_project(path, numbered_project(0), numbered_state(0))
+    path.write_text(path.read_text().replace('"save 0"', '"renamed"'))
+    with pytest.raises(ProjectError, match="or the file was edited since"):
+        load_weights(weights_path(path), build(load_project(path)).model, path)
+    load_weights(weights_path(path), build(load_project(path)).model)  # unchecked on request
+
+
+def test_a_temporary_file_of_a_dead_writer_is_removed_by_the_next_write(tmp_path):
+    path = tmp_path / "p.json"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    orphan = tmp_path / f".p.json.{dead}.abc123.tmp"
+    orphan.write_text("half a file")
+    alive = tmp_path / f".p.json.{os.getppid()}.def456.tmp"  # a writer still running
+    alive.write_text("being written")
+    other = tmp_path / f".other.json.{dead}.x.tmp"
+    other.write_text("another target")
+    save_project(path, numbered_project(0))
+    assert temps(tmp_path) == sorted([alive.name, other.name])
