@@ -24,6 +24,7 @@ from widgets.tensor_inspector import TensorInspector
 from widgets.timeline import Timeline
 from widgets.training_config import TrainingConfig
 
+from .main_window_compare import add_compare_view
 from .main_window_lecture import add_lecture_views
 from .main_window_menus import build_menus
 from .main_window_views import GraphFeed, InspectorFeed, TimelineFeed
@@ -82,7 +83,8 @@ class MainWindow(QMainWindow):
         # Tabs inside docks rather than tabified docks: Qt 6 leaves stray tab bars behind
         # when several dock groups are tabified.
         self.project_tabs = _tabs(("Network", self.builder), ("Training", self.config))
-        self.graph_tabs = _tabs(("Graph", self.graph_view), ("Node table", self.nodes))
+        self.graph_tabs = _tabs(("Graph", self.graph_view), ("Node table", self.nodes),
+                                add_compare_view(self))
         palette = self._dock("palette", "Layers", self.palette_view, Qt.LeftDockWidgetArea)
         graph = self._dock("graph", "Computation graph", _stacked(self.graph_tabs, self.timeline),
                            Qt.RightDockWidgetArea)
@@ -243,6 +245,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):
         if not self._closed:
             self._closed = True
+            self.presentation.set_active(False)  # the normal layout is the one kept
             self.save_layout()
             self.undo_stack.cleanChanged.disconnect(self._clean_changed)
             self.pump_timer.stop()

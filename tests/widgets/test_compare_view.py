@@ -1,0 +1,83 @@
+"""The compare view in the main window on the spirals preset: both graphs drawn, the passes
+table filled, live timings of both modes, and Add to fetch list with its recompile cost."""
+import re
+
+from .window_setup import open_window, window  # noqa: F401  (fixture)
+
+SCREENSHOT = "/tmp/compare.png"
+
+
+def open_compare(window, qtbot):
+    window.show()
+    window.graph_tabs.setCurrentWidget(window.compare_view)
+    window.compare_view.refresh_button.click()
+    qtbot.waitUntil(lambda: window.compare.comparison is not None, timeout=20000)
+    return window.compare_view
+
+
+def test_compare_tab_is_beside_the_graph(window):
+    tabs = window.graph_tabs
+    assert tabs.tabText(tabs.indexOf(window.compare_view)) == "Dynamic vs static"
+
+
+def test_compare_shows_both_graphs_passes_and_live_timings(window, qtbot):
+    view = open_compare(window, qtbot)
+    comparison = window.compare.comparison
+    assert view.written_view.visible_node_count() > 0
+    assert view.compiled_view.visible_node_count() > 0
+    assert view.written_box.title() == \
+        f"As written: {len(comparison.written_static_nodes())} nodes"
+    view.written_choice.setCurrentIndex(1)  # the dynamic graph of one iteration
+    assert view.written_box.title() == f"As written: {len(comparison.written)} nodes"
+    assert view.written_view.visible_node_count() >= len(comparison.written)
+    view.written_choice.setCurrentIndex(0)
+    fused = len(comparison.static.fused_keys)
+    assert fused > 0 and f"{fused} fused" in view.compiled_box.title()
+    table = view.passes_table
+    assert table.rowCount() == len(comparison.passes)
+    for row, record in enumerate(comparison.passes):
+        assert table.item(row, 0).text() == record.name
+        assert table.item(row, 1).text() == f"{record.nodes_before} → {record.nodes_after}"
+    assert "compile time" in view.compile_label.text() and "ms" in view.compile_label.text()
+    assert "→" in view.memory_label.text()
+    assert view.static_list.item(0).text() == "loss"
+    assert view.dynamic_list.count() > view.static_list.count()
+
+    figures = re.compile(r"dynamic [\d.]+ [µm]?s · static [\d.]+ [µm]?s \([\d.]+× (faster|slower)\)")
+    qtbot.waitUntil(lambda: figures.search(view.time_label.text()) is not None, timeout=20000)
+    assert view.timing_button.isChecked()
+    timings = window.compare.timing.timings()
+    assert timings.dynamic_steps > 0 and timings.static_steps > 0
+    view.grab().save(SCREENSHOT)
+    view.timing_button.click()
+    assert window.compare.timing is None and not view.timing_button.isChecked()
+
+
+def test_add_to_fetch_list_recompiles_and_shows_the_cost(window, qtbot):
+    view = open_compare(window, qtbot)
+    static = window.compare.comparison.static
+    key = next(k for k in static.fetchable_keys() if k not in static.fetch_keys)
+    view.compiled_view.select_node(key)
+    assert view.fetch_button.isEnabled() and "not fetched" in view.fetch_label.text()
+    view.fetch_button.click()
+    qtbot.waitUntil(lambda: "recompiled in" in view.cost_label.text(), timeout=20000)
+    assert key in window.compare.comparison.static.fetch_keys
+    texts = [view.static_list.item(i).text() for i in range(view.static_list.count())]
+    assert key in texts
+    assert "is fetched" in view.fetch_label.text() and not view.fetch_button.isEnabled()
+    assert re.search(r"peak memory .+ → .+; static step .+ → .+\.", view.cost_label.text())
+
+
+def test_compare_without_a_project_says_why(qtbot, tmp_path):
+    empty = open_window(qtbot, tmp_path / "data", preset=None)
+    empty.compare_view.refresh_button.click()
+    assert empty.compare_view.message.text() == "Cannot compare: no project is open"
+    assert empty.compare.comparison is None
+    empty.close()
+
+
+def test_a_project_change_marks_the_figures_stale(window, qtbot):
+    open_compare(window, qtbot)
+    window.set_project(window.session.project)
+    assert window.compare.comparison is None and window.compare.timing is None
+    assert "press Compare" in window.compare_view.message.text()

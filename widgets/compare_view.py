@@ -1,0 +1,285 @@
+"""The dynamic-vs-static compare view: the graph as written and as compiled side by side
+(fused nodes marked), the passes (nodes before -> after, time), the live figures (time per
+iteration of both modes and their ratio, compile time, peak memory of intermediates before
+-> after planning), what each mode lets the user inspect, and "Add to fetch list" for the
+selected compiled node with what the recompile cost.
+
+It only shows what it is given (setters) and sends intents (signals): `refresh_requested`,
+`timing_toggled(bool)`, `fetch_requested(key)`. Setters skip work when nothing changed, so a
+controller may call them from a timer.
+"""
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLayout, QListWidget,
+                               QPushButton, QSplitter, QStackedWidget, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from .graph_view import GraphView
+
+PASS_COLUMNS = ("pass", "nodes before → after", "ms")
+
+
+def format_seconds(seconds):
+    if seconds is None:
+        return "…"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+def format_bytes(n):
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 ** 2:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / 1024 ** 2:.2f} MiB"
+
+
+class CompareView(QWidget):
+    refresh_requested = Signal()
+    timing_toggled = Signal(bool)
+    fetch_requested = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.fetchable = set()
+        self.fetched = set()
+        self.refresh_button = QPushButton("Compare")
+        self.refresh_button.setToolTip("Compile the current project and measure both modes "
+                                       "on copies of the model (your run is not touched)")
+        self.refresh_button.clicked.connect(self.refresh_requested)
+        self.timing_button = QPushButton("Measuring")
+        self.timing_button.setCheckable(True)
+        self.timing_button.setEnabled(False)
+        self.timing_button.toggled.connect(self._timing_toggled)
+        self.message = QLabel("Press Compare to compile the project and time both modes.")
+        self.message.setWordWrap(True)
+        self.time_label = _figure("time / iteration")
+        self.compile_label = _figure("compile time")
+        self.memory_label = _figure("peak memory of intermediates")
+
+        self.written = []  # (title, GraphNodes) pairs, one GraphView each
+        self.written_choice = QComboBox()
+        self.written_stack = QStackedWidget()
+        self.written_choice.currentIndexChanged.connect(self._show_written)
+        self.written_box = _boxed("As written", self.written_choice, self.written_stack)
+        self.compiled_view = GraphView()
+        self.compiled_view.node_selected.connect(self._compiled_selected)
+        self.fetch_label = QLabel("Select a node of the compiled graph to see whether static "
+                                  "mode keeps its value.")
+        self.fetch_label.setWordWrap(True)
+        self.fetch_button = QPushButton("Add to fetch list")
+        self.fetch_button.setEnabled(False)
+        self.fetch_button.clicked.connect(self._fetch_clicked)
+        self.cost_label = QLabel("")
+        self.cost_label.setWordWrap(True)
+        self.cost_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        fetch_row = QHBoxLayout()
+        fetch_row.addWidget(self.fetch_label, 1)
+        fetch_row.addWidget(self.fetch_button)
+        self.compiled_box = _boxed("Compiled", self.compiled_view, fetch_row, self.cost_label)
+        graphs = QSplitter(Qt.Horizontal)
+        graphs.addWidget(self.written_box)
+        graphs.addWidget(self.compiled_box)
+        graphs.setSizes([500, 500])
+
+        self.passes_table = QTableWidget(0, len(PASS_COLUMNS))
+        self.passes_table.setHorizontalHeaderLabels(PASS_COLUMNS)
+        self.passes_table.verticalHeader().setVisible(False)
+        self.passes_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.passes_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.passes_table.horizontalHeader().setStretchLastSection(True)
+        self.dynamic_list = QListWidget()
+        self.static_list = QListWidget()
+        self.dynamic_box = _boxed("Dynamic", self.dynamic_list)
+        self.static_box = _boxed("Static", self.static_list)
+        inspectable = QSplitter(Qt.Horizontal)
+        inspectable.addWidget(self.dynamic_box)
+        inspectable.addWidget(self.static_box)
+        self.details = QTabWidget()
+        self.details.setDocumentMode(True)
+        self.details.addTab(self.passes_table, "Passes")
+        self.details.addTab(inspectable, "What can be inspected")
+
+        header = QHBoxLayout()
+        header.addWidget(self.refresh_button)
+        header.addWidget(self.timing_button)
+        header.addWidget(self.message, 1)
+        figures = QGridLayout()
+        figures.addWidget(self.time_label, 0, 0, 1, 2)
+        figures.addWidget(self.compile_label, 1, 0)
+        figures.addWidget(self.memory_label, 1, 1)
+        figures.setColumnStretch(1, 1)
+        body = QSplitter(Qt.Vertical)
+        body.addWidget(graphs)
+        body.addWidget(self.details)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 1)
+        body.setSizes([600, 170])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(header)
+        layout.addLayout(figures)
+        layout.addWidget(body, 1)
+
+    @property
+    def written_view(self):
+        """The GraphView of the graph as written that is shown now."""
+        return self.written_stack.currentWidget()
+
+    # ---- setters ------------------------------------------------------------------------------
+    def show_message(self, text):
+        _set_text(self.message, text)
+
+    def show_graphs(self, written, compiled, fused_keys=()):
+        """`written`: (title, GraphNodes) pairs, the ways to see the graph as written (the
+        combo above the left view picks one); `compiled`: the compiled graph's GraphNodes,
+        `fused_keys` counted in its title (the graph view marks fused nodes itself)."""
+        self.written = list(written)
+        self.written_choice.blockSignals(True)
+        self.written_choice.clear()
+        while self.written_stack.count():
+            old = self.written_stack.widget(0)
+            self.written_stack.removeWidget(old)
+            old.deleteLater()
+        for title, nodes in self.written:
+            self.written_choice.addItem(title)
+            graph = GraphView()
+            graph.set_graph(nodes)
+            self.written_stack.addWidget(graph)
+        self.written_choice.setCurrentIndex(0)
+        self.written_choice.blockSignals(False)
+        self._show_written(0)
+        self.show_compiled(compiled, fused_keys)
+
+    def show_compiled(self, compiled, fused_keys=(), fit=True):
+        self.compiled_view.set_graph(compiled)
+        if fit:
+            self.compiled_view.fit()
+        fused = len(set(fused_keys))
+        self.compiled_box.setTitle(f"Compiled: {len(compiled)} nodes, {fused} fused")
+
+    def _show_written(self, index):
+        if not 0 <= index < len(self.written):
+            return
+        title, nodes = self.written[index]
+        self.written_stack.setCurrentIndex(index)
+        self.written_view.fit()
+        self.written_box.setTitle(f"As written: {len(nodes)} nodes")
+
+    def show_passes(self, passes):
+        """Rows of (name, nodes_before, nodes_after, seconds) (e.g. PassRecords)."""
+        rows = [(p.name, f"{p.nodes_before} → {p.nodes_after}", f"{p.seconds * 1e3:.2f}")
+                for p in passes]
+        table = self.passes_table
+        table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if c:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                table.setItem(r, c, item)
+
+    def show_compile(self, compile_seconds, peak_before, peak_after):
+        _set_text(self.compile_label, _figure_text("compile time",
+                                                   format_seconds(compile_seconds)))
+        saved = 1.0 - peak_after / peak_before if peak_before else 0.0
+        _set_text(self.memory_label, _figure_text(
+            "peak memory of intermediates",
+            f"{format_bytes(peak_before)} → {format_bytes(peak_after)} ({saved:.0%} less)"))
+
+    def show_timings(self, dynamic_seconds, static_seconds, dynamic_steps=0, static_steps=0):
+        value = f"dynamic {format_seconds(dynamic_seconds)} · static {format_seconds(static_seconds)}"
+        if dynamic_seconds and static_seconds:
+            ratio = dynamic_seconds / static_seconds
+            value += (f" ({ratio:.1f}× faster)" if ratio >= 1 else
+                      f" ({1 / ratio:.1f}× slower)")
+        _set_text(self.time_label, _figure_text("time / iteration", value))
+        self.time_label.setToolTip(f"median of recent bursts; {dynamic_steps} dynamic and "
+                                   f"{static_steps} static steps so far")
+
+    def show_inspectable(self, dynamic, static):
+        """(key, what can be seen) pairs for each mode; `what` shows as the tooltip."""
+        for box, widget, rows, mode in ((self.dynamic_box, self.dynamic_list, dynamic, "dynamic"),
+                                        (self.static_box, self.static_list, static, "static")):
+            widget.clear()
+            for key, what in rows:
+                widget.addItem(key)
+                widget.item(widget.count() - 1).setToolTip(f"{key}: {what}")
+            box.setTitle(f"Inspectable, {mode}: {len(rows)}")
+
+    def set_fetchable(self, fetchable, fetched):
+        self.fetchable, self.fetched = set(fetchable), set(fetched)
+        self._compiled_selected(self.compiled_view.selected_key())
+
+    def set_timing_running(self, running, enabled=True):
+        self.timing_button.blockSignals(True)
+        self.timing_button.setChecked(running)
+        self.timing_button.setText("Measuring" if running else "Measure")
+        self.timing_button.setEnabled(enabled)
+        self.timing_button.blockSignals(False)
+
+    def show_fetch_cost(self, cost):
+        self.cost_label.setText(
+            f"Fetching {cost.key}: recompiled in {format_seconds(cost.recompile_seconds)}; "
+            f"peak memory {format_bytes(cost.peak_bytes_before)} → "
+            f"{format_bytes(cost.peak_bytes_after)}; static step "
+            f"{format_seconds(cost.static_seconds_before)} → "
+            f"{format_seconds(cost.static_seconds_after)}.")
+
+    # ---- intents --------------------------------------------------------------------------------
+    def _compiled_selected(self, key):
+        if not key:
+            self.fetch_button.setEnabled(False)
+            return
+        if key in self.fetched:
+            text, ok = f"{key} is fetched: its value is visible each step.", False
+        elif key in self.fetchable:
+            text, ok = f"{key} is not fetched: static mode keeps no value of it.", True
+        else:
+            text, ok = f"{key} cannot be fetched (a parameter, input or update).", False
+        self.fetch_label.setText(text)
+        self.fetch_button.setEnabled(ok)
+
+    def _fetch_clicked(self):
+        key = self.compiled_view.selected_key()
+        if key:
+            self.fetch_button.setEnabled(False)
+            self.cost_label.setText(f"Adding {key} to the fetch list: recompiling…")
+            self.fetch_requested.emit(key)
+
+    def _timing_toggled(self, on):
+        self.timing_button.setText("Measuring" if on else "Measure")
+        self.timing_toggled.emit(on)
+
+
+def _figure(title):
+    label = QLabel(_figure_text(title, "…"))
+    label.setTextFormat(Qt.RichText)
+    label.setWordWrap(True)
+    label.setStyleSheet("QLabel { padding: 4px; }")
+    return label
+
+
+def _figure_text(title, value):
+    return f"<span style='color:#8a93a3'>{title}</span><br><b>{value}</b>"
+
+
+def _set_text(label, text):
+    if label.text() != text:
+        label.setText(text)
+
+
+def _boxed(title, *parts):
+    """A group box holding widgets and layouts, top to bottom; views take the spare room."""
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(4, 4, 4, 4)
+    for part in parts:
+        if isinstance(part, QLayout):
+            layout.addLayout(part)
+        else:
+            layout.addWidget(part, 0 if isinstance(part, (QLabel, QComboBox)) else 1)
+    return box
