@@ -3,6 +3,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from .main_window_lecture import add_export_menu, add_gradient_check_action
+from .main_window_presentation import add_presentation_action
 from .presets import list_presets, load_preset
 from .specs import Project
 
@@ -47,6 +48,7 @@ def build_menus(window):
     for dock in window.docks.values():
         view_menu.addAction(dock.toggleViewAction())
     view_menu.addAction(window.toolbar.toggleViewAction())
+    add_presentation_action(window, view_menu)
 
     debug_menu = bar.addMenu("&Debug")
     for name, action in window.debug_actions.actions.items():

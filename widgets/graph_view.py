@@ -67,6 +67,7 @@ class GraphView(QGraphicsView):
         self.reached = set()
         self._selected = None
         self._edge_items = []
+        self.node_scale = 1.0
         self.scene().selectionChanged.connect(self._selection_changed)
 
     # ---- the graph ----------------------------------------------------------------------
@@ -327,6 +328,21 @@ class GraphView(QGraphicsView):
         if found:
             self.select_node(found[0])
         return found
+
+    def set_scale(self, scale):
+        """Draw nodes and their labels `scale` times their normal size (presentation mode):
+        the view zooms by the change, around the viewport's centre."""
+        if scale <= 0:
+            raise ValueError(f"GraphView: scale must be positive, got {scale}")
+        factor = scale / self.node_scale
+        self.node_scale = scale
+        anchor = self.transformationAnchor()
+        self.setTransformationAnchor(QGraphicsView.AnchorViewCenter)
+        self.scale(factor, factor)
+        self.setTransformationAnchor(anchor)
+        focus = self.items.get(self.current) or self.items.get(self._selected)
+        if focus is not None:
+            self.centerOn(focus)
 
     def fit(self):
         self.fitInView(self.scene().sceneRect(), Qt.KeepAspectRatio)

@@ -32,8 +32,11 @@ class NarrationPanel(QTextBrowser):
         if scale <= 0:
             raise ValueError(f"font scale must be positive, got {scale}")
         self.font_scale = scale
+        size = BASE_POINT_SIZE * scale
+        # its own style sheet: a window style sheet's font-size would override setFont
+        self.setStyleSheet(f"QTextBrowser {{ font-size: {size:g}pt; }}")
         font = QFont(self.font())
-        font.setPointSizeF(BASE_POINT_SIZE * scale)
+        font.setPointSizeF(size)
         self.setFont(font)
         self.document().setDefaultFont(font)
 
