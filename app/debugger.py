@@ -163,8 +163,10 @@ class _Recorder(Observer):
         self.d = debugger
 
     def on_forward(self, node):
-        d, f = self.d, self.d._frame
-        key = f.keys.key(node)
+        d = self.d
+        f = d._frame
+        keys = f.keys
+        key = keys.key(node)
         out = node.output
         a = out.data
         if a.base is not None and id(_root(a)) in d._param_roots():
@@ -174,7 +176,7 @@ class _Recorder(Observer):
             row = summarize_large(a)
             if row is not None:
                 f.known["value"][key] = row
-        f.nodes.append(GraphNode(key, node.op, node.scope, tuple(map(f.keys.source, node.inputs)),
+        f.nodes.append(GraphNode(key, node.op, node.scope, keys.sources(node.inputs),
                                  a.shape, a.dtype, out.requires_grad))
         f.last_key = key
         bps = d._breakpoints
@@ -185,7 +187,8 @@ class _Recorder(Observer):
                        node.inputs)
 
     def on_backward(self, node, grad):
-        d, f = self.d, self.d._frame
+        d = self.d
+        f = d._frame
         key = f.keys.key(node)
         g = grad.data
         f.grads[key] = g
@@ -195,11 +198,12 @@ class _Recorder(Observer):
                 f.known["grad"][key] = row
         if f.backward_root is None:
             f.backward_root = key
-        seen = f.backward_seen[node.scope] = f.backward_seen.get(node.scope, 0) + 1
+        seen_by_scope = f.backward_seen
+        seen = seen_by_scope[node.scope] = seen_by_scope.get(node.scope, 0) + 1
         f.last_key = key
         bps = d._breakpoints
         hit = (bps.check_op("backward", f.iteration, key, node.scope, node.op, g)
-               if bps.wants("backward") else None)
+               if bps.per_op else None)
         if hit is not None or d._command is not None or d._abort is not None or d._target is not None:
             done = seen == f.backward_expected().get(node.scope)
             d._reached(Position(f.iteration, "backward", "op", key, node.op, node.scope,
@@ -230,6 +234,7 @@ class Debugger:
         self._recorder = _Recorder(self)
         self._params = list(run.model.parameters())
         self._param_names = {id(p): name for name, p in run.model.named_parameters()}
+        self._key_names = {}  # NodeKeys' cache of key strings, shared by iterations
         self._initial = self._capture_initial()
         self._thread = None
         self._generation = 0
@@ -434,7 +439,7 @@ class Debugger:
             self._pending_batch = self._next_batch()
         x, y = self._pending_batch
         self._generator_state = default_generator().bit_generator.state
-        frame = _Frame(self._completed, NodeKeys(self._param_names, (x, y)))
+        frame = _Frame(self._completed, NodeKeys(self._param_names, (x, y), self._key_names))
         with self._cv:
             self._frame = frame
             self._breakpoints.reset_iteration()

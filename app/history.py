@@ -85,10 +85,10 @@ def _summarize_host(a):
         mean = float(wide.sum()) / n
         centred = wide - mean
         var = float(np.dot(centred, centred)) / n
-    return (mean, math.sqrt(var) if var >= 0 else math.nan, float(np.minimum.reduce(f)),
-            float(np.maximum.reduce(f)),
-            math.sqrt(squares) if squares >= 0 else math.nan,
-            np.count_nonzero(f == 0) / n, nonfinite)
+    lo, hi = float(np.minimum.reduce(f)), float(np.maximum.reduce(f))
+    zeros = np.count_nonzero(f == 0) / n if not (lo > 0 or hi < 0) else 0.0  # NaN: counted
+    return (mean, math.sqrt(var) if var >= 0 else math.nan, lo, hi,
+            math.sqrt(squares) if squares >= 0 else math.nan, zeros, nonfinite)
 
 
 def _scalar_stats(v):
@@ -118,7 +118,7 @@ def _summarize_rows(arrays):
         zeros = xp.reshape(xp.count_nonzero(f == 0), (1,))
     else:
         squares = xp.einsum("ij,ij->i", m, m)
-        zeros = xp.add.reduce(m == 0, axis=1, dtype=xp.int64)
+        zeros = xp.add.reduce(m == 0, axis=1, dtype=xp.int32)  # rows <= LARGE: no overflow
     squares = squares.astype(xp.float64)
     mean = (m @ _ones(n, m.dtype, xp)).astype(xp.float64) / n
     if xp is np and np.isfinite(squares).all():
@@ -180,7 +180,8 @@ class History:
         self._pending = []  # [(iteration, kind, rows, arrays without known stats, known)]
         self._pending_bytes = 0
         self._rows = {}  # key tuple of a graph -> {key: row}, shared by its iterations
-        self._tensors = OrderedDict()  # iteration -> {(key, kind): array}, oldest first
+        self._tensors = OrderedDict()  # iteration -> {kind: {key: array}}, oldest first
+        self._bytes = {}  # iteration -> bytes of its kept tensors
         self.bytes_kept = 0
 
     # ---- recording ------------------------------------------------------------------------
@@ -203,8 +204,12 @@ class History:
         self._pending_bytes += sum(a.nbytes for a in todo) if known else nbytes
         if self.keep_last:
             kept = self._tensors.setdefault(iteration, {})
-            for key, a in zip(keys, arrays):
-                kept[(key, kind)] = a
+            previous = kept.get(kind)
+            if previous is None:
+                kept[kind] = dict(zip(keys, arrays))
+            else:
+                previous.update(zip(keys, arrays))
+            self._bytes[iteration] = self._bytes.get(iteration, 0) + nbytes
             self.bytes_kept += nbytes
             self._enforce_limits(iteration)
         if flush or len(self._pending) >= self.batch or self._pending_bytes > _PENDING_BYTES:
@@ -243,12 +248,18 @@ class History:
             oldest = next(iter(tensors))
             if oldest <= newest - self.keep_last or (self.bytes_kept > self.memory_budget
                                                      and oldest != newest):
-                self.bytes_kept -= sum(a.nbytes for a in tensors.pop(oldest).values())
+                self._drop(oldest)
             elif self.bytes_kept > self.memory_budget:  # the newest alone is over budget
-                kept = tensors[oldest]
-                self.bytes_kept -= kept.pop(next(iter(kept))).nbytes
+                by_key = next(d for d in tensors[oldest].values() if d)
+                nbytes = by_key.pop(next(iter(by_key))).nbytes
+                self._bytes[oldest] -= nbytes
+                self.bytes_kept -= nbytes
             else:
                 break
+
+    def _drop(self, iteration):
+        self._tensors.pop(iteration, None)
+        self.bytes_kept -= self._bytes.pop(iteration, 0)
 
     @_locked
     def discard(self, iteration):
@@ -257,8 +268,7 @@ class History:
         for phases in self._phases.values():
             while phases and phases[-1][0] == iteration:
                 phases.pop()
-        kept = self._tensors.pop(iteration, {})
-        self.bytes_kept -= sum(a.nbytes for a in kept.values())
+        self._drop(iteration)
 
     # ---- queries --------------------------------------------------------------------------
     @_locked
@@ -296,12 +306,12 @@ class History:
 
     @_locked
     def is_kept(self, key, iteration, kind="value"):
-        return (key, kind) in self._tensors.get(iteration, {})
+        return key in self._tensors.get(iteration, {}).get(kind, ())
 
     @_locked
     def tensor(self, key, iteration, kind="value"):
         """A host numpy copy of the node's full tensor at `iteration`; NotKept says why not."""
-        a = self._tensors.get(iteration, {}).get((key, kind))
+        a = self._tensors.get(iteration, {}).get(kind, {}).get(key)
         if a is not None:
             return np.array(a.get() if hasattr(a, "get") else a, copy=True)
         if not self.keep_last:

@@ -23,11 +23,13 @@ def in_layer(scope, layer):
 
 
 class NodeKeys:
-    """Assigns keys to the nodes of one forward pass (a new instance for each iteration)."""
+    """Assigns keys to the nodes of one forward pass (a new instance for each iteration).
+    `names` may be shared between iterations: it caches the key strings themselves."""
 
-    def __init__(self, param_names, batch=()):
+    def __init__(self, param_names, batch=(), names=None):
         self.param_names = param_names  # id(Parameter) -> name
         self.batch_names = {id(t): name for t, name in zip(batch, ("input", "target"))}
+        self.names = {} if names is None else names  # (scope, op, k) -> key
         self._counts = {}
         self._by_id = {}  # node id -> key, for backward events and edges
 
@@ -38,7 +40,11 @@ class NodeKeys:
             counter = (node.scope, node.op)
             k = self._counts.get(counter, 0)
             self._counts[counter] = k + 1
-            key = self._by_id[node.id] = f"{node.scope}/{node.op}#{k}"
+            name = (node.scope, node.op, k)
+            key = self.names.get(name)
+            if key is None:
+                key = self.names[name] = f"{node.scope}/{node.op}#{k}"
+            self._by_id[node.id] = key
         return key
 
     def source(self, tensor):
@@ -48,3 +54,12 @@ class NodeKeys:
             return self.key(creator)
         tid = id(tensor)
         return self.param_names.get(tid) or self.batch_names.get(tid, "const")
+
+    def sources(self, tensors):
+        """The keys of the edges into a node, as a tuple (the per-op hot path of `source`)."""
+        by_id, out = self._by_id, []
+        for t in tensors:
+            creator = t.creator
+            key = by_id.get(creator.id) if creator is not None else None
+            out.append(key if key is not None else self.source(t))
+        return tuple(out)
