@@ -6,7 +6,6 @@ else, with the traceback)."""
 import copy
 import io
 import json
-import random
 import re
 import traceback
 import zipfile

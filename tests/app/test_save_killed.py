@@ -26,12 +26,18 @@ KILLS = 40
 # Imports once, then forks one saver per round (a fresh interpreter per kill would spend most
 # of the test importing). "go I" forks a child that saves I, I+1, ... until killed and
 # answers its pid once it runs; "wait PID" reaps it and answers the signal that ended it.
+# It saves the project file argv[1], or with argv[2] == "autosave" autosaves into that folder.
 FORK_SERVER = textwrap.dedent("""
     import os, sys
     from tests.app.test_save_killed import numbered_project, numbered_state
     from app.project_file import save_project
+    from app.recent import Autosave
 
     path = sys.argv[1]
+    if sys.argv[2] == "autosave":
+        autosave = Autosave(path)
+        def save_project(path, project, state):
+            autosave.write(project, source="work.json", state=state)
     for line in sys.stdin:
         command, argument = line.split()
         if command == "go":
@@ -67,6 +73,33 @@ def numbered_state(i):
     return {name: np.full(shape, float(i), np.float32) for name, shape in shapes.items()}
 
 
+class ForkServer:
+    """The FORK_SERVER script in a child process, saving `target` (`mode` "project") or
+    autosaving into the folder `target` (`mode` "autosave")."""
+
+    def __init__(self, target, mode):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", FORK_SERVER, str(target), mode], cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE)
+
+    def _ask(self, line):
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline())
+
+    def save_and_kill(self, first, delay):
+        """Save from number `first` on for `delay` seconds, then SIGKILL; the signal seen."""
+        pid = self._ask(f"go {first}")
+        time.sleep(delay)
+        os.kill(pid, signal.SIGKILL)
+        return self._ask(f"wait {pid}")
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
 def number_of(project):
     return int(project.name.split()[1])
 
@@ -79,21 +112,12 @@ def temps(directory):
 def test_a_save_killed_at_random_moments_never_leaves_a_broken_file(tmp_path):
     path = tmp_path / "work.json"
     save_project(path, numbered_project(0), numbered_state(0))
-    server = subprocess.Popen([sys.executable, "-c", FORK_SERVER, str(path)], cwd=ROOT,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    server = ForkServer(path, "project")
     rng = random.Random(9)
     loaded, refused, latest = 0, 0, 0
     try:
         for _ in range(KILLS):
-            server.stdin.write(f"go {latest + 1}\n")
-            server.stdin.flush()
-            pid = int(server.stdout.readline())
-            time.sleep(rng.uniform(0, 0.03))
-            os.kill(pid, signal.SIGKILL)
-            server.stdin.write(f"wait {pid}\n")
-            server.stdin.flush()
-            assert int(server.stdout.readline()) == signal.SIGKILL
+            assert server.save_and_kill(latest + 1, rng.uniform(0, 0.03)) == signal.SIGKILL
 
             project = load_project(path)  # never a half-written file
             assert number_of(project) >= latest
@@ -113,8 +137,7 @@ def test_a_save_killed_at_random_moments_never_leaves_a_broken_file(tmp_path):
             assert sum(t.startswith(".work.json.") for t in left) <= 1, left
             assert sum(t.startswith(".work.npz.") for t in left) <= 1, left
     finally:
-        server.stdin.close()
-        server.wait(timeout=10)
+        server.close()
     print(f"kills {KILLS}: weights loaded {loaded}, refused as unpaired {refused}, saves {latest}")
     assert loaded + refused == KILLS
     assert latest > 0  # the children did save, KILLS times interrupted somewhere
