@@ -61,6 +61,11 @@ class StaticBuild:
                                   else self.peak_bytes_after - previous.peak_bytes_after)
         self._by_batch = {main.fixed_batch: main} if main.fixed_batch is not None else {}
 
+    @property
+    def loss_key(self):
+        """The loss node's key (as the dynamic debugger keys it)."""
+        return self._main.keys[self._main.loss.node.id]
+
     def step(self, x, y):
         """One training step (forward, backward, update) on arrays `x`, `y`; the loss."""
         compiled = self._main
@@ -77,12 +82,11 @@ class StaticBuild:
 
     def fetchable_keys(self):
         """Keys that `with_fetches` accepts and that are not fetched yet: the compiled
-        graph's value nodes first, then forward ops of the graph as written that the passes
-        removed (fetching one keeps it, at some cost)."""
+        graph's value nodes first, then the value nodes of the graph as written that the
+        passes removed or fused (fetching one keeps it, at some cost)."""
         main, fetched = self._main, set(self.fetch_keys)
         keys = [main.keys[n.id] for n in main.compiled.nodes if n.kind in VALUE_KINDS]
-        keys += [main.keys[n.id] for n in main.written.nodes
-                 if n.kind == "op" and n.phase == "forward"]
+        keys += [main.keys[n.id] for n in main.written.nodes if n.kind in ("op", "select")]
         return tuple(k for k in dict.fromkeys(keys) if k not in fetched)
 
     def with_fetches(self, keys):
