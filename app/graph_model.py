@@ -23,6 +23,7 @@ class ModelNode:
     requires_grad: bool = False
     size: int = 1  # nodes inside a collapsed group
     status: frozenset = frozenset()  # "new", "vanished"
+    fused_from: tuple = ()  # static mode: the ops a fused node runs in one buffer
 
     @property
     def label(self):
@@ -111,7 +112,7 @@ def build_graph_model(graph_nodes):
                 nodes.append(_leaf(source))
         seen.add(g.key)
         nodes.append(ModelNode(g.key, g.op, g.scope, tuple(g.shape), "op", _dtype_name(g.dtype),
-                               bool(g.requires_grad)))
+                               bool(g.requires_grad), fused_from=tuple(g.fused_from)))
         for source in dict.fromkeys(g.inputs):
             if source != "const":
                 edges.append((source, g.key))

@@ -78,7 +78,7 @@ class InspectorFeed:
             device = "cpu"  # the history's host copy
         else:
             value, grad, stats = session.value(key), session.grad(key), session.stats.get(key)
-            message = None if value is not None else "not computed in this iteration yet"
+            message = None if value is not None else session.missing_message(key)
         self.view.show_node(key, value, grad, stats, session.history_series(key),
                             message=message, device=device)
 

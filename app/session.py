@@ -23,6 +23,7 @@ from .builder import BuildError, build, make_breakpoints
 from .debugger import Debugger
 from .history import STAT_NAMES, NotKept, stats_dict
 from .project import validate
+from .static_debugger import StaticDebugger
 
 STEP_COMMANDS = ("op", "layer", "out", "phase", "iteration")
 ACCURACY_EVERY = 10  # iterations between two test-accuracy evaluations
@@ -119,8 +120,14 @@ class Session:
                 self.build_error = str(exc)
         elif self.report.errors:
             self.build_error = self.report.errors[0].message
-        if self.built is not None:
+        if self.built is not None and self.project.train.mode == "static":
+            try:
+                self.debugger = StaticDebugger(self.built, self.project)
+            except BuildError as exc:
+                self.built, self.build_error = None, str(exc)
+        elif self.built is not None:
             self.debugger = Debugger(self.built)
+        if self.debugger is not None:
             self.debugger.subscribe(iteration_finished=self._on_iteration, stopped=self._on_stop)
             self._apply_breakpoints()
             self.state = self.debugger.state()
@@ -299,6 +306,11 @@ class Session:
         """The node's statistics over the recorded iterations (app.history.History.stats)."""
         return self.debugger.history.stats(key, kind) if self.debugger is not None else None
 
+    def missing_message(self, key):
+        """Why the node `key` has no value now (static mode: it is not fetched)."""
+        explain = getattr(self.debugger, "missing_message", None)
+        return explain(key) if explain is not None else "not computed in this iteration yet"
+
     def _read(self, key, what):
         if self.debugger is None:
             return None
@@ -339,11 +351,13 @@ class Session:
         """(keys, rows in STAT_NAMES order) of every graph node's statistics in the viewed
         iteration, or the latest known ones when live."""
         keys, rows = [], []
+        older = (self.debugger.history.stats_of_iteration(self.viewed, kind)
+                 if self.viewed is not None and self.debugger is not None else None)
         for node in self.graph:
-            if self.viewed is None:
+            if older is None:
                 found = self.stats.get(node.key, {}).get(kind)
             else:
-                found = self.stats_at(node.key, self.viewed).get(kind)
+                found = older.get(node.key)
             if found is not None:
                 keys.append(node.key)
                 rows.append([found[name] for name in STAT_NAMES])

@@ -15,6 +15,7 @@ CURRENT = QColor("#e07b00")
 NEW = QColor("#2e9b3a")
 BREAKPOINT = QColor("#d21f1f")
 GRADIENT = QColor("#d2452a")
+FUSED = QColor("#8e44ad")  # outline of a fused node (static mode)
 FRAME_MARGIN = 14.0
 TITLE_HEIGHT = 18.0
 
@@ -38,7 +39,10 @@ class NodeItem(QGraphicsItem):
         self.breakpoint = False
         self.setFlag(QGraphicsItem.ItemIsSelectable)
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
-        self.setToolTip(f"{node.key}\n{node.op}  {shape_text(node.shape)}  {node.dtype}".strip())
+        tip = f"{node.key}\n{node.op}  {shape_text(node.shape)}  {node.dtype}".strip()
+        if node.fused_from:
+            tip += f"\nfused: {' → '.join(node.fused_from)} (one buffer, no intermediates)"
+        self.setToolTip(tip)
 
     def boundingRect(self):
         return self.RECT.adjusted(-4, -4, 4, 4)
@@ -52,7 +56,7 @@ class NodeItem(QGraphicsItem):
 
     def paint(self, painter, option, widget=None):
         status = self.node.status
-        pen = QPen(QColor("#5a6475"), 1.0)
+        pen = QPen(FUSED, 2.5) if self.node.fused_from else QPen(QColor("#5a6475"), 1.0)
         if "new" in status:
             pen = QPen(NEW, 2.0, Qt.DashLine)
         if "vanished" in status:
@@ -86,6 +90,8 @@ class NodeItem(QGraphicsItem):
                                                               shape_text(self.node.shape))
         if "vanished" in status:
             detail = "vanished"
+        elif self.node.fused_from:
+            detail = f"{len(self.node.fused_from)} ops · {detail}"
         painter.drawText(bottom, Qt.AlignLeft | Qt.AlignVCenter, detail)
 
 

@@ -1,0 +1,399 @@
+"""The debugger of static mode: the same public face as app.debugger.Debugger, over a
+project compiled by app.static_build.
+
+A compiled graph runs as one `Session.run` per training iteration: there is no op, layer or
+phase to stop at inside it, so every step command runs exactly one whole iteration (the hit
+says so), and Run runs iterations in a worker thread until a pause, a stop or a breakpoint.
+Breakpoints that a whole iteration can check still work: iteration n (before it runs), a
+non-finite loss or fetched tensor, and a loss spike (both after the step, its update
+included); node, layer, gradient-norm and dead-ReLU breakpoints are listed as not available.
+
+Only fetched tensors have values: the loss and the keys of `fetch_keys` (node keys of the
+compiled graph, see app.static_build); `value(key)` of any other node raises a KeyError that
+says to add it to the fetch list, and `set_fetches(keys)` recompiles (between iterations).
+`state().graph` is the compiled graph. Reset restores the initial weights, optimizer state
+and batch order, as Debugger.reset does.
+"""
+import copy
+import threading
+from collections import deque
+
+import numpy as np
+
+from engine.tensor import default_generator
+
+from .breakpoints import BreakpointSet, Hit
+from .debugger import DebuggerState, Record
+from .history import History
+from .static_build import compile_project
+from .stepping import Position
+
+_STEP_HITS = {"op": "step_op", "layer": "step_layer", "out": "step_out", "phase": "step_phase",
+              "iteration": "step_iteration"}
+_UNAVAILABLE_KINDS = ("node", "layer", "grad_norm", "dead_relu")
+
+
+def not_fetched_message(key):
+    return (f"static mode: only fetched tensors can be inspected; add {key} to the fetch "
+            "list")
+
+
+class StaticDebugger:
+    """See the module docstring. Raises app.builder.BuildError when the project cannot be
+    compiled (naming the layer)."""
+
+    def __init__(self, built, project, history=None, buffer_size=4096, fetch_keys=()):
+        self.built = built
+        self.project = project
+        self.build = compile_project(built, project.train, tuple(fetch_keys))
+        self.history = history if history is not None else History()
+        self.unavailable_breakpoints = ()
+        self._cv = threading.Condition()
+        self._records = deque(maxlen=buffer_size)
+        self._listeners = {"stopped": [], "state_changed": [], "iteration_finished": [],
+                           "error": []}
+        self._breakpoints = BreakpointSet()
+        self._graph = self.build.graph_nodes("compiled")
+        self._initial = self._capture_initial()
+        self._thread = None
+        self._generation = 0
+        self._status = "stopped"
+        self._command = None  # a step mode, "run" or "pause", for the worker to adopt
+        self._abort = None  # "stop", "reset" or "close"
+        self._clear_run()
+
+    @property
+    def fetch_keys(self):
+        return self.build.fetch_keys
+
+    @property
+    def loss_key(self):
+        return self.build.loss_key
+
+    # ---- commands (any thread) ----------------------------------------------------------
+    def step_op(self):
+        self._send("op")
+
+    def step_layer(self):
+        self._send("layer")
+
+    def step_out(self):
+        self._send("out")
+
+    def step_phase(self):
+        self._send("phase")
+
+    def step_iteration(self):
+        self._send("iteration")
+
+    def run(self):
+        self._send("run")
+
+    def pause(self):
+        self._send("pause")
+
+    def stop(self):
+        """Stop after the iteration in progress (a Session.run is never cut in two)."""
+        self._send("stop")
+
+    def reset(self):
+        """Stop, then restore the initial weights, optimizer state and data order."""
+        self._send("reset")
+
+    def close(self, timeout=5.0):
+        self._send("close")
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def wait(self, timeout=5.0):
+        """Block until paused or stopped with no command pending; False on timeout."""
+        with self._cv:
+            return self._cv.wait_for(lambda: self._command is None and self._abort is None
+                                     and self._status != "running", timeout)
+
+    def _send(self, command):
+        with self._cv:
+            self._generation += 1
+            idle = self._status == "stopped"
+            if command in ("stop", "reset", "close"):
+                self._command = None
+                if idle and command == "reset":
+                    self._reset_now()
+                elif command == "close" or not idle:
+                    self._abort = command
+            elif command == "pause" and idle:
+                self._command = None
+            else:
+                self._command = command
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._worker, daemon=True,
+                                                    name="stepgraph-static-debugger")
+                    self._thread.start()
+            self._cv.notify_all()
+
+    # ---- breakpoints and fetches --------------------------------------------------------
+    def breakpoints(self):
+        with self._cv:
+            return list(self._breakpoints.items)
+
+    def set_breakpoints(self, breakpoints):
+        """Set the breakpoints; those a compiled iteration cannot check are kept apart in
+        `unavailable_breakpoints` (and named in the next hit)."""
+        breakpoints = list(breakpoints)
+        with self._cv:
+            self.unavailable_breakpoints = tuple(b for b in breakpoints
+                                                 if b.kind in _UNAVAILABLE_KINDS)
+            self._breakpoints = self._breakpoints.replaced(
+                [b for b in breakpoints if b.kind not in _UNAVAILABLE_KINDS])
+
+    def set_fetches(self, keys):
+        """Recompile fetching `keys` each step (between two iterations); the new build
+        (its `recompile_seconds` and `peak_bytes_change` say what it cost)."""
+        build = self.build.with_fetches(keys)
+        with self._cv:
+            self.build = build
+            self._graph = build.graph_nodes("compiled")
+            self._push("graph", self._completed, nodes=self._graph, new_keys=frozenset(),
+                       absent_keys=frozenset())
+        return build
+
+    # ---- what the views read (any thread) -----------------------------------------------
+    def subscribe(self, stopped=None, state_changed=None, iteration_finished=None, error=None):
+        """Callbacks, run on the worker thread, as Debugger.subscribe."""
+        for name, fn in (("stopped", stopped), ("state_changed", state_changed),
+                         ("iteration_finished", iteration_finished), ("error", error)):
+            if fn is not None:
+                self._listeners[name].append(fn)
+
+    def state(self):
+        with self._cv:
+            return self._state_unlocked()
+
+    def drain(self, limit=None):
+        with self._cv:
+            batch = list(self._records) if limit is None else [
+                self._records.popleft() for _ in range(min(limit, len(self._records)))]
+            if limit is None:
+                self._records.clear()
+            generation = self._generation
+        return [r for r in batch if r.generation == generation]
+
+    def value(self, key):
+        """A host copy of a fetched tensor (or the loss) of the last iteration."""
+        with self._cv:
+            array = self._values.get(key)
+            if array is None:
+                raise KeyError(self._missing_unlocked(key))
+            return np.array(array, copy=True)
+
+    def grad(self, key):
+        """Gradients are nodes of the compiled graph of their own ("..._grad",
+        "grad_select"): fetch those; a forward node has none to read here."""
+        raise KeyError(not_fetched_message(key) + " (gradients: fetch their grad_select "
+                       "nodes of the compiled graph)")
+
+    def missing_message(self, key):
+        """Why `key` has no value now."""
+        with self._cv:
+            return self._missing_unlocked(key)
+
+    def _missing_unlocked(self, key):
+        if key == self.build.loss_key or key in self.build.fetch_keys:
+            return f"no iteration has run yet: no value of {key!r}"
+        return not_fetched_message(key)
+
+    # ---- the worker ---------------------------------------------------------------------
+    def _worker(self):
+        try:
+            while True:
+                with self._cv:
+                    self._cv.wait_for(lambda: self._command is not None or self._abort is not None)
+                    if self._abort == "close":
+                        self._abort = None
+                        return
+                    command = None
+                    if self._abort is not None:
+                        self._handle_abort()
+                    else:
+                        command, self._command = self._command, None
+                        if command != "pause":  # a pause here: already paused or stopped
+                            self._status, self._error = "running", None
+                    state = self._state_unlocked()
+                    self._cv.notify_all()
+                self._emit("state_changed", state)
+                if command not in (None, "pause") and self._train(command):
+                    return
+        except BaseException as exc:  # the worker never dies silently
+            self._fail(exc)
+
+    def _train(self, command):
+        """Iterations until the command's stop; True when the debugger is closing."""
+        while True:
+            with self._cv:
+                if self._abort is not None:
+                    closing = self._abort == "close"
+                    self._handle_abort()
+                    state = self._state_unlocked()
+                    self._cv.notify_all()
+                    break
+                pending, self._command = self._command, None
+                if pending == "pause":
+                    hit = Hit("pause", None, "forward", self._completed,
+                              f"paused before iteration {self._completed}")
+                    return self._pause(hit, Position(self._completed, "forward", "op"))
+                command = pending or command
+                it = self._completed
+                begins = it in self._breakpoints.iterations and self._iteration_hit != it
+                if begins:
+                    self._iteration_hit = it
+            if begins:
+                hit = Hit("iteration", None, "forward", it, f"iteration {it} begins")
+                return self._pause(hit, Position(it, "forward", "op"))
+            try:
+                loss = self._iteration()
+            except Exception as exc:
+                self._fail(exc)
+                return False
+            found = self._check(it, loss)
+            if found is not None or command != "run":
+                kind, message = found or (_STEP_HITS[command], self._step_message(command, it))
+                return self._pause(Hit(kind, self.build.loss_key, "update", it, message),
+                                   Position(it, "update", "phase_end", self.build.loss_key))
+        self._emit("state_changed", state)
+        return closing
+
+    def _iteration(self):
+        """One Session.run on the next batch; the loss."""
+        if self._pending_batch is None:
+            self._pending_batch = self._next_batch()
+        x, y = self._pending_batch
+        it = self._completed
+        build = self.build
+        loss = build.step(getattr(x, "data", x), getattr(y, "data", y))
+        values = {build.loss_key: np.asarray(loss, np.float32)}
+        values.update(build.fetched)
+        flushed = self.history.record(it, "value", list(values), list(values.values()),
+                                      flush=True)
+        with self._cv:
+            self._values = values
+            self._completed += 1
+            self._pending_batch = None
+            self._losses.append(loss)
+            self._push("iteration", it, loss=loss)
+            for iteration, _, keys, stats in flushed:
+                self._push("values", iteration, keys=list(keys), stats=stats)
+        self._emit("iteration_finished", it, loss)
+        return loss
+
+    def _check(self, it, loss):
+        """(kind, message) of a breakpoint the finished iteration hits, or None."""
+        bps = self._breakpoints
+        if bps.non_finite:
+            bad = [k for k, a in self._values.items() if not np.all(np.isfinite(a))]
+            if bad:
+                return "non_finite", (f"non-finite value in iteration {it}: {', '.join(bad)} "
+                                      "(static mode: the whole step ran, its update included)")
+        return bps.check_loss(loss, self._losses[:-1])
+
+    def _step_message(self, command, it):
+        text = (f"iteration {it} ran as one Session.run: a compiled graph has no "
+                f"{'op' if command == 'op' else command} to stop at inside it"
+                if command != "iteration" else f"iteration {it} ran as one Session.run")
+        if self.unavailable_breakpoints:
+            names = ", ".join(f"{b.kind} {b.target}" if b.target else b.kind
+                              for b in self.unavailable_breakpoints)
+            text += f"; not available in static mode: {names}"
+        return text
+
+    def _next_batch(self):
+        if self._batches is None:
+            self._batches = self._batch_stream()
+        return next(self._batches)
+
+    def _batch_stream(self):
+        while True:
+            empty = True
+            for batch in self.built.data:
+                empty = False
+                yield batch
+            if empty:
+                raise ValueError("the data yielded no batch")
+
+    def _pause(self, hit, pos):
+        """Pause at `pos` with `hit` (worker thread, lock not held); False (not closing)."""
+        with self._cv:
+            self._status, self._position, self._last_hit = "paused", pos, hit
+            self._push("stopped", pos.iteration, hit=hit, position=pos)
+            state = self._state_unlocked()
+            self._cv.notify_all()
+        self._emit("stopped", hit)
+        self._emit("state_changed", state)
+        return False
+
+    def _handle_abort(self):
+        """Stop (or reset) now; called with the lock held."""
+        if self._abort == "reset":
+            self._reset_now()
+        self._status, self._abort = "stopped", None
+
+    def _fail(self, exc):
+        message = f"{type(exc).__name__}: {exc}"
+        with self._cv:
+            self._error = message
+            self._last_hit = Hit("error", None, None, self._completed, message)
+            self._push("stopped", self._completed, hit=self._last_hit, position=self._position)
+            self._status, self._abort = "stopped", None
+            state = self._state_unlocked()
+            self._cv.notify_all()
+        self._emit("state_changed", state)
+        self._emit("error", message)
+        self._emit("stopped", self._last_hit)
+
+    # ---- helpers (called with the lock held) --------------------------------------------
+    def _push(self, kind, iteration, **data):
+        self._records.append(Record(kind, self._generation, iteration, data))
+
+    def _emit(self, name, *args):
+        for fn in self._listeners[name]:
+            fn(*args)
+
+    def _state_unlocked(self):
+        return DebuggerState(
+            self._generation, self._status, self._completed, self._completed, self._position,
+            self._last_hit, self._losses[-1] if self._losses else None, self._graph,
+            frozenset(), frozenset(), self._error)
+
+    def _capture_initial(self):
+        opt = self.built.optimizer
+        loader_rngs = [v for v in getattr(self.built.data, "__dict__", {}).values()
+                       if isinstance(v, np.random.Generator)]
+        return dict(weights={k: np.array(v, copy=True)
+                             for k, v in self.built.model.state_dict().items()},
+                    optimizer=copy.deepcopy(opt.state), steps=opt.step_count,
+                    rng=default_generator().bit_generator.state,
+                    loader_rngs=[(g, g.bit_generator.state) for g in loader_rngs])
+
+    def _clear_run(self):
+        self._completed = 0
+        self._losses = []
+        self._values = {}
+        self._position = None
+        self._last_hit = None
+        self._error = None
+        self._batches = None
+        self._pending_batch = None
+        self._iteration_hit = None
+        self._push("graph", 0, nodes=self._graph, new_keys=frozenset(), absent_keys=frozenset())
+
+    def _reset_now(self):
+        built, init = self.built, self._initial
+        built.model.load_state_dict(init["weights"])
+        built.optimizer.state = copy.deepcopy(init["optimizer"])
+        built.optimizer.step_count = init["steps"]
+        built.optimizer.zero_grad()
+        default_generator().bit_generator.state = init["rng"]
+        for generator, state in init["loader_rngs"]:
+            generator.bit_generator.state = state
+        self.history.clear()
+        self._clear_run()
