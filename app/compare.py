@@ -10,11 +10,11 @@ inspect. `add_fetch(key)` recompiles with one more fetched tensor and says what 
 
 `LiveTiming(comparison, on_update)` measures the time per iteration of both modes in a worker
 thread: short bursts of dynamic and static steps, alternated so that both see the same load
-on the machine; fetch requests are served between bursts. Results go to `on_update` (called
+on the machine, each mode's figure the best of its recent bursts (as benchmarks time: other
+work on the machine only ever adds); fetch requests are served between bursts. Results go to `on_update` (called
 on the worker thread) as Timings and FetchCost objects.
 """
 import copy
-import statistics
 import threading
 import time
 from collections import deque
@@ -29,7 +29,7 @@ from .node_keys import NodeKeys
 from .static_build import compile_project
 
 BURST_SECONDS = 0.03  # each burst of steps lasts about this long
-BURSTS_KEPT = 15  # the time per iteration is the median over this many recent bursts
+BURSTS_KEPT = 15  # the time per iteration is the best of this many recent bursts
 PAUSE_SECONDS = 0.005  # between bursts: the UI thread and the user's run get the GIL
 FETCH_BURST_STEPS = 20  # steps timed before and after a recompile
 
@@ -230,7 +230,7 @@ class LiveTiming:
 
     def timings(self):
         with self._lock:
-            dyn, sta = (statistics.median(self._samples[m]) if self._samples[m] else None
+            dyn, sta = (min(self._samples[m]) if self._samples[m] else None
                         for m in ("dynamic", "static"))
             return Timings(dyn, sta, self._steps["dynamic"], self._steps["static"])
 

@@ -17,14 +17,31 @@ from .builder import BuildError
 from .compare import Comparison, FetchCost, LiveTiming, Timings
 
 REFRESH_MS = 250
+ENLARGED_SIZE = (1200, 820)
 
 
 def add_compare_view(window):
     """Create the compare view and its controller; returns the (title, widget) tab."""
     window.compare_view = CompareView()
+    window.compare_view.enlarge_requested.connect(lambda: enlarge_graph_dock(window))
     window.compare = CompareController(window.session, window.compare_view, window)
     window.installEventFilter(window.compare)  # closing the window stops the timing worker
     return ("Dynamic vs static", window.compare_view)
+
+
+def enlarge_graph_dock(window, size=ENLARGED_SIZE):
+    """Float the dock holding the graph tabs (and the compare view) at `size`."""
+    dock = window.docks.get("graph")
+    if dock is not None:
+        dock.setFloating(True)
+        dock.resize(*size)
+
+
+def _compiled_caption(comparison):
+    nodes = comparison.compiled_nodes()
+    fused = len(comparison.static.fused_keys)
+    return (f"{comparison.passes[-1].nodes_after} nodes, {len(nodes)} ops, {fused} fused "
+            f"(purple outline)")
 
 
 class CompareController(QObject):
@@ -137,9 +154,14 @@ class CompareController(QObject):
     def _show_comparison(self, comparison):
         self.comparison = comparison
         view = self.view
-        view.show_graphs([("Static graph, before the passes", comparison.written_static_nodes()),
-                          ("Dynamic graph of one iteration (forward)", comparison.written)],
-                         comparison.compiled_nodes(), comparison.static.fused_keys)
+        static_written = comparison.written_static_nodes()
+        written_count = comparison.passes[0].nodes_before
+        view.show_graphs(
+            [("Static graph, before the passes", f"{written_count} nodes, {len(static_written)} "
+              "ops (forward, backward, update)", static_written),
+             ("Dynamic graph of one iteration", f"{len(comparison.written)} forward ops "
+              "recorded (backward runs from the tape)", comparison.written)],
+            comparison.compiled_nodes(), _compiled_caption(comparison))
         self._show_static(comparison)
         view.show_timings(None, None)
         view.show_message(f"{comparison.project.name}: both modes timed on copies of the model")
@@ -147,7 +169,8 @@ class CompareController(QObject):
     def _show_static(self, comparison):
         view, static = self.view, comparison.static
         if comparison.fetch_costs:  # a recompile may have kept more nodes
-            view.show_compiled(comparison.compiled_nodes(), static.fused_keys, fit=False)
+            view.show_compiled(comparison.compiled_nodes(), _compiled_caption(comparison),
+                               fit=False)
         view.show_passes(comparison.passes)
         view.show_compile(comparison.compile_seconds, *comparison.peak_bytes)
         view.show_inspectable(comparison.inspectable("dynamic"), comparison.inspectable("static"))

@@ -8,7 +8,7 @@ It only shows what it is given (setters) and sends intents (signals): `refresh_r
 `timing_toggled(bool)`, `fetch_requested(key)`. Setters skip work when nothing changed, so a
 controller may call them from a timer.
 """
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLayout, QListWidget,
                                QPushButton, QSplitter, QStackedWidget, QTableWidget,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroup
 from .graph_view import GraphView
 
 PASS_COLUMNS = ("pass", "nodes before → after", "ms")
+PASS_TABLE_HEIGHT = 190  # the five passes without scrolling
 
 
 def format_seconds(seconds):
@@ -39,6 +40,7 @@ def format_bytes(n):
 
 class CompareView(QWidget):
     refresh_requested = Signal()
+    enlarge_requested = Signal()
     timing_toggled = Signal(bool)
     fetch_requested = Signal(str)
 
@@ -54,6 +56,10 @@ class CompareView(QWidget):
         self.timing_button.setCheckable(True)
         self.timing_button.setEnabled(False)
         self.timing_button.toggled.connect(self._timing_toggled)
+        self.enlarge_button = QPushButton("Larger")
+        self.enlarge_button.setToolTip("Show the comparison in a large floating window "
+                                       "(double-click its title bar to dock it again)")
+        self.enlarge_button.clicked.connect(self.enlarge_requested)
         self.message = QLabel("Press Compare to compile the project and time both modes.")
         self.message.setWordWrap(True)
         self.time_label = _figure("time / iteration")
@@ -66,6 +72,7 @@ class CompareView(QWidget):
         self.written_choice.currentIndexChanged.connect(self._show_written)
         self.written_box = _boxed("As written", self.written_choice, self.written_stack)
         self.compiled_view = GraphView()
+        self.compiled_view.installEventFilter(self)
         self.compiled_view.node_selected.connect(self._compiled_selected)
         self.fetch_label = QLabel("Select a node of the compiled graph to see whether static "
                                   "mode keeps its value.")
@@ -89,8 +96,10 @@ class CompareView(QWidget):
         self.passes_table.setHorizontalHeaderLabels(PASS_COLUMNS)
         self.passes_table.verticalHeader().setVisible(False)
         self.passes_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.passes_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.passes_table.horizontalHeader().setStretchLastSection(True)
+        header_view = self.passes_table.horizontalHeader()
+        header_view.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header_view.setSectionResizeMode(0, QHeaderView.Stretch)
+        self.passes_table.setMinimumHeight(PASS_TABLE_HEIGHT)
         self.dynamic_list = QListWidget()
         self.static_list = QListWidget()
         self.dynamic_box = _boxed("Dynamic", self.dynamic_list)
@@ -107,6 +116,7 @@ class CompareView(QWidget):
         header.addWidget(self.refresh_button)
         header.addWidget(self.timing_button)
         header.addWidget(self.message, 1)
+        header.addWidget(self.enlarge_button)
         figures = QGridLayout()
         figures.addWidget(self.time_label, 0, 0, 1, 2)
         figures.addWidget(self.compile_label, 1, 0)
@@ -133,10 +143,10 @@ class CompareView(QWidget):
     def show_message(self, text):
         _set_text(self.message, text)
 
-    def show_graphs(self, written, compiled, fused_keys=()):
-        """`written`: (title, GraphNodes) pairs, the ways to see the graph as written (the
-        combo above the left view picks one); `compiled`: the compiled graph's GraphNodes,
-        `fused_keys` counted in its title (the graph view marks fused nodes itself)."""
+    def show_graphs(self, written, compiled, compiled_caption):
+        """`written`: (choice, caption, GraphNodes) triples, the ways to see the graph as
+        written (the combo above the left view picks one; the caption titles it);
+        `compiled`: the compiled graph's GraphNodes (the graph view marks fused nodes)."""
         self.written = list(written)
         self.written_choice.blockSignals(True)
         self.written_choice.clear()
@@ -144,30 +154,30 @@ class CompareView(QWidget):
             old = self.written_stack.widget(0)
             self.written_stack.removeWidget(old)
             old.deleteLater()
-        for title, nodes in self.written:
-            self.written_choice.addItem(title)
+        for choice, _, nodes in self.written:
+            self.written_choice.addItem(choice)
             graph = GraphView()
+            graph.installEventFilter(self)
             graph.set_graph(nodes)
             self.written_stack.addWidget(graph)
         self.written_choice.setCurrentIndex(0)
         self.written_choice.blockSignals(False)
         self._show_written(0)
-        self.show_compiled(compiled, fused_keys)
+        self.show_compiled(compiled, compiled_caption)
 
-    def show_compiled(self, compiled, fused_keys=(), fit=True):
+    def show_compiled(self, compiled, caption, fit=True):
         self.compiled_view.set_graph(compiled)
         if fit:
-            self.compiled_view.fit()
-        fused = len(set(fused_keys))
-        self.compiled_box.setTitle(f"Compiled: {len(compiled)} nodes, {fused} fused")
+            fit_width(self.compiled_view)
+        self.compiled_box.setTitle(f"Compiled: {caption}")
 
     def _show_written(self, index):
         if not 0 <= index < len(self.written):
             return
-        title, nodes = self.written[index]
+        _, caption, _ = self.written[index]
         self.written_stack.setCurrentIndex(index)
-        self.written_view.fit()
-        self.written_box.setTitle(f"As written: {len(nodes)} nodes")
+        fit_width(self.written_view)
+        self.written_box.setTitle(f"As written: {caption}")
 
     def show_passes(self, passes):
         """Rows of (name, nodes_before, nodes_after, seconds) (e.g. PassRecords)."""
@@ -197,8 +207,9 @@ class CompareView(QWidget):
             value += (f" ({ratio:.1f}× faster)" if ratio >= 1 else
                       f" ({1 / ratio:.1f}× slower)")
         _set_text(self.time_label, _figure_text("time / iteration", value))
-        self.time_label.setToolTip(f"median of recent bursts; {dynamic_steps} dynamic and "
-                                   f"{static_steps} static steps so far")
+        self.time_label.setToolTip(f"best of the recent bursts of each mode (as benchmarks "
+                                   f"time); {dynamic_steps} dynamic and {static_steps} static "
+                                   "steps so far")
 
     def show_inspectable(self, dynamic, static):
         """(key, what can be seen) pairs for each mode; `what` shows as the tooltip."""
@@ -229,6 +240,11 @@ class CompareView(QWidget):
             f"{format_seconds(cost.static_seconds_before)} → "
             f"{format_seconds(cost.static_seconds_after)}.")
 
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Resize and isinstance(watched, GraphView):
+            fit_width(watched)
+        return False
+
     # ---- intents --------------------------------------------------------------------------------
     def _compiled_selected(self, key):
         if not key:
@@ -253,6 +269,18 @@ class CompareView(QWidget):
     def _timing_toggled(self, on):
         self.timing_button.setText("Measuring" if on else "Measure")
         self.timing_toggled.emit(on)
+
+
+def fit_width(view, largest=1.0):
+    """Scale `view` so that its graph's width fills the view (at most `largest`), showing
+    the top: a training step's graph is tall, and scrolling down it reads best."""
+    rect = view.scene().sceneRect()
+    if rect.isEmpty():
+        return
+    scale = min(largest, (view.viewport().width() - 8) / rect.width())
+    view.resetTransform()
+    view.scale(scale, scale)
+    view.centerOn(rect.center().x(), rect.top() + view.viewport().height() / scale / 2)
 
 
 def _figure(title):
