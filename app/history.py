@@ -157,7 +157,8 @@ class History:
 
     `record(iteration, kind, keys, arrays)` is called by the debugger at the end of a phase;
     `discard(iteration)` forgets an abandoned iteration. Query: `iterations()`,
-    `stats(key, kind)`, `stats_at(key, iteration, kind)`, `tensor(key, iteration, kind)`.
+    `stats(key, kind)`, `stats_at(key, iteration, kind)`, `stats_of_iteration(iteration,
+    kind)`, `tensor(key, iteration, kind)`.
     Statistics are computed in batches of up to `batch` phases or 1 MB of tensors (one
     vectorised pass over many small tensors costs little more than over one), and always
     before a query answers.
@@ -303,6 +304,16 @@ class History:
             if it == iteration and key in rows:
                 return stats_dict(stats[rows[key]])
         raise KeyError(f"no {kind} statistics of node {key!r} at iteration {iteration}")
+
+    @_locked
+    def stats_of_iteration(self, iteration, kind="value"):
+        """{key: {stat: x}} of every node recorded at `iteration` (one scan for all nodes)."""
+        self._flush()
+        out = {}
+        for it, rows, stats in self._phases[kind]:
+            if it == iteration:
+                out.update((key, stats_dict(stats[i])) for key, i in rows.items())
+        return out
 
     @_locked
     def is_kept(self, key, iteration, kind="value"):

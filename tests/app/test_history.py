@@ -92,3 +92,15 @@ def test_debugger_records_every_node_within_the_budget():
     np.testing.assert_array_equal(history.tensor("1/relu#0", 39, "grad"), d.grad("1/relu#0"))
     zero = history.stats("1/relu#0")["zero_fraction"]
     assert len(zero) == 40 and ((zero > 0) & (zero < 1)).all()
+
+
+def test_stats_of_iteration_gives_every_node_of_that_iteration():
+    h = History()
+    keys = ["a/relu#0", "a/linear#0"]
+    for it in range(3):
+        h.record(it, "value", keys, [np.full((2, 3), it, np.float32), np.arange(6.0) + it])
+    table = h.stats_of_iteration(1)
+    assert set(table) == set(keys)
+    assert table["a/relu#0"]["mean"] == 1.0
+    assert table["a/linear#0"] == h.stats_at("a/linear#0", 1)
+    assert h.stats_of_iteration(7) == {}
