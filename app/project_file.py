@@ -10,7 +10,8 @@ new weights, which `load_weights(..., project_file)` refuses with a message.
 
     {"schema": 1, "name": ..., "description": ...,
      "dataset": {"name": "spirals", "params": {...}, "test_fraction": 0.2},
-     "network": {"layers": [{"type": "Linear", "params": {"out_features": 8}}, ...]},
+     "network": {"layers": [{"type": "Linear", "params": {"out_features": 8}}, ...],
+                 "script": "class Net(nn.Module): ..."},  (optional; never run on load)
      "train": {"loss": ..., "optimizer": ..., "lr": ..., ...},
      "breakpoints": [{"target": "1", "phase": "both", "non_finite": true, ...}]}
 """
@@ -106,6 +107,8 @@ def _fsync_directory(directory):
 def project_to_dict(project):
     doc = dataclasses.asdict(project)
     doc["train"]["betas"] = list(doc["train"]["betas"])
+    if not doc["network"]["script"]:  # files without a script stay as older versions wrote them
+        del doc["network"]["script"]
     return {"schema": doc.pop("schema"), **doc}
 
 
@@ -127,7 +130,11 @@ def save_project(path, project, state=None):
     """Write `project` to `path` and `state` (name -> array, e.g. model.state_dict()) to
     the sibling .npz, paired with this JSON text; without `state`, a stale .npz from an
     earlier save is removed (after the JSON is written: until then it pairs with the old)."""
-    text = dumps(project).encode("utf-8")
+    try:
+        text = dumps(project).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ProjectError(path, f"cannot save: the text {exc.object[:40]!r} is not valid "
+                                 "Unicode") from None
     weights = weights_path(path)
     if state is not None:
         arrays = {name: np.asarray(value) for name, value in state.items()}
@@ -221,6 +228,26 @@ def _depth(value):
     return deepest
 
 
+def _unencodable_text(value):
+    """The first string (key or value) that is not valid Unicode (a lone surrogate from a
+    \\ud800-style escape), which could be loaded but never saved; None if there is none."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        texts = list(item) if isinstance(item, dict) else [item]
+        for text in texts:
+            if isinstance(text, str):
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    return text
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
 def project_from_dict(doc, source="<project>"):
     """Project from a parsed document: structure first, then every value (check_values)."""
     if not isinstance(doc, dict):
@@ -228,6 +255,10 @@ def project_from_dict(doc, source="<project>"):
                                    f"{type(doc).__name__}, not an object")
     if _depth(doc) > MAX_DEPTH:
         raise ProjectError(source, f"not a project file: nested deeper than {MAX_DEPTH} levels")
+    text = _unencodable_text(doc)
+    if text is not None:
+        raise ProjectError(source, f"the text {text[:40]!r} is not valid Unicode (a lone "
+                                   "surrogate escape such as \\ud83d)")
     schema = doc.get("schema")
     if schema != SCHEMA_VERSION or isinstance(schema, bool):
         found = "no schema version" if schema is None else f"schema version {schema!r}"
@@ -267,7 +298,8 @@ class _Reader:
         layers = self.list(fields.get("layers", []), "network.layers")
         return NetworkSpec([self.dataclass(layer, f"network.layers[{i}]", LayerSpec,
                                            required=("type",))
-                            for i, layer in enumerate(layers)])
+                            for i, layer in enumerate(layers)],
+                           script=fields.get("script", ""))  # kept as text, never run here
 
     def train(self, doc):
         config = self.dataclass(doc, "train", TrainConfig)

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from app.builder import BuildError, build
-from app.project_file import ProjectError, load_project, load_weights, save_project
+from app.project_file import (ProjectError, dumps, load_project, load_weights, loads,
+                              save_project)
 from app.specs import LAYER_TYPES
 
 PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
@@ -25,10 +26,12 @@ BAD_VALUES = [None, True, False, 0, -1, -10 ** 9, 10 ** 9, 2 ** 63, 10 ** 400, 0
 # what the JSON parser reads as non-finite numbers or beyond 64 bits, as raw text
 NUMBER_LITERALS = ["NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1" + "0" * 400,
                    "1e-400", "123456789012345678901234567890"]
-NUMBER = re.compile(r"[-+(]*(0x)?[0-9][0-9a-f.,_+-]*[)}\],;:]*")
+NUMBER = re.compile(r"[-+(]*(0x[0-9a-f]+|[0-9][0-9a-f.,_+()-]*)[)}\],;:]*")
 MUTATIONS = ["truncate", "bad_value", "missing_key", "extra_key", "huge_literal",
              "deep_nesting", "schema", "bad_utf8", "bom", "empty", "random_json", "byte_flip",
-             "layer_params", "duplicate_key"]
+             "layer_params", "duplicate_key", "string_escape"]
+# JSON string escapes that decode to text a file cannot hold, or to odd characters
+STRING_LITERALS = ['"\\ud83d"', '"x\\udc00y"', '"\\u0000"', '"\\ud83d\\ude00"', '"\\n\\t"']
 
 
 def preset_texts():
@@ -101,19 +104,14 @@ def mutate(text, kind, rng):
     if kind == "huge_literal":
         numbers = [p for p in paths if isinstance(_get(doc, p), (int, float))
                    and not isinstance(_get(doc, p), bool)]
-        marker = "\u2063MARK\u2063"
-        path = rng.choice(numbers)
-        _parent(doc, path)[path[-1]] = marker
-        return _dump(doc).replace(json.dumps(marker, ensure_ascii=False).encode("utf-8"),
-                                  rng.choice(NUMBER_LITERALS).encode("ascii"))
+        return _replaced(doc, rng.choice(numbers), rng.choice(NUMBER_LITERALS))
+    if kind == "string_escape":
+        strings = [p for p in paths if isinstance(_get(doc, p), str)]
+        return _replaced(doc, rng.choice(strings), rng.choice(STRING_LITERALS))
     if kind == "deep_nesting":
         depth = rng.choice([10, 100, 5000, 200_000])
         path = rng.choice(paths)
-        nested = "[" * depth + "1" + "]" * depth
-        marker = "\u2063MARK\u2063"
-        _parent(doc, path)[path[-1]] = marker
-        return _dump(doc).replace(json.dumps(marker, ensure_ascii=False).encode("utf-8"),
-                                  nested.encode("ascii"))
+        return _replaced(doc, path, "[" * depth + "1" + "]" * depth)
     if kind == "schema":
         doc["schema"] = rng.choice([0, 2, 99, -1, 1.0, "1", None, True, 10 ** 30])
         return _dump(doc)
@@ -130,6 +128,14 @@ def mutate(text, kind, rng):
     if kind == "duplicate_key":
         return data.replace(b'"schema": 1', b'"schema": 1, "schema": 1', 1)
     raise ValueError(f"unknown mutation {kind!r}")
+
+
+def _replaced(doc, path, literal):
+    """The document's JSON with the value at `path` written as the raw text `literal`."""
+    marker = "\u2063MARK\u2063"
+    _parent(doc, path)[path[-1]] = marker
+    return _dump(doc).replace(json.dumps(marker, ensure_ascii=False).encode("utf-8"),
+                              literal.encode("ascii"))
 
 
 def _get(doc, path):
@@ -210,6 +216,8 @@ def run_case(data, directory, weights=None):
         npz.write_bytes(weights)
     try:
         project = load_project(path)
+        if loads(dumps(project)) != project:
+            return "crash", "saving and loading the project again changes it"
         built = build(project)
         if weights is not None:
             load_weights(npz, built.model, path)

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from app.builder import BuildError, build
-from app.project_file import ProjectError, load_project, load_weights, loads, project_from_dict
+from app.project_file import (ProjectError, dumps, load_project, load_weights, loads,
+                              project_from_dict)
 from app.project_validation import validate
 
 from .project_mutations import (BAD_VALUES, MUTATIONS, WEIGHT_MUTATIONS, bad_weights, mutate,
@@ -76,6 +77,7 @@ def test_the_preset_weights_saved_with_the_project_load(tmp_path):
      "(401 digits) is too large"),
     (b'{"schema": 1, "network": {"layers": []}, "name": "\xff"}', "not valid UTF-8 text (byte 0xff"),
     (b"\xff\xfe{", "not valid UTF-8"),
+    (b'{"schema": 1, "network": {"layers": []}, "name": "a\\ud83d"}', "is not valid Unicode"),
     (b'{"schema": 1, "network": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
      "nested too deeply"),
     (b'{"schema": 1, "network": {"layers": [[[[[[[[[1]]]]]]]]]}}', "nested deeper than 8"),
@@ -131,6 +133,7 @@ def load_and_build(doc):
     except ProjectError as exc:
         assert str(exc).startswith("fuzz.json: ") and exc.problem
         return
+    assert loads(dumps(project)) == project  # what loads can be saved as it was
     validate(project)
     try:
         build(project)
