@@ -90,3 +90,29 @@ def test_a_project_change_marks_the_figures_stale(window, qtbot):
     window.set_project(window.session.project)
     assert window.compare.comparison is None and window.compare.timing is None
     assert "press Compare" in window.compare_view.message.text()
+
+
+def test_fused_nodes_are_marked_in_the_compiled_graph(window, qtbot):
+    view = open_compare(window, qtbot)
+    static = window.compare.comparison.static
+    marked = {key: item.node.fused_from for key, item in view.compiled_view.items.items()
+              if item.node.fused_from}
+    assert set(marked) == set(static.fused_keys)
+    for key, ops in marked.items():
+        assert len(ops) == len(static.fused_from[key]) > 1
+        assert "fused:" in view.compiled_view.items[key].toolTip()
+
+
+def test_timing_stops_while_hidden_and_when_the_window_closes(window, qtbot):
+    view = open_compare(window, qtbot)
+    qtbot.waitUntil(lambda: window.compare.timing is not None and window.compare.timing.running,
+                    timeout=10000)
+    window.graph_tabs.setCurrentWidget(window.graph_view)
+    window.compare.poll()
+    assert window.compare.timing is None and not view.timing_button.isChecked()
+    window.graph_tabs.setCurrentWidget(view)
+    window.compare.poll()
+    timing = window.compare.timing
+    assert timing is not None and timing.running
+    window.close()
+    assert not timing.running and window.compare.timing is None
