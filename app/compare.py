@@ -77,6 +77,7 @@ class Comparison:
         self.static_run = _copy_of_run(self.project, weights)
         self.static = compile_project(self.static_run, self.project.train, tuple(fetch_keys))
         self.fetch_costs = []
+        self._stepping = threading.RLock()  # one step or recompile at a time, whichever thread
 
     # ---- the figures -----------------------------------------------------------------------
     @property
@@ -112,23 +113,29 @@ class Comparison:
         return ([("loss", "value (fetched)")] +
                 [(key, "value (fetched)") for key in self.static.fetch_keys] + params)
 
-    # ---- stepping (the worker's thread only) -------------------------------------------------
+    # ---- stepping (never on the UI thread) -------------------------------------------------
     def dynamic_step(self):
         run, (x, y) = self.dynamic, self.batch
-        run.optimizer.zero_grad()
-        out = run.model(x)
-        with scope(LOSS_SCOPE):
-            loss = run.loss_fn(out, y)
-        loss.backward()
-        run.optimizer.step()
+        with self._stepping:
+            run.optimizer.zero_grad()
+            out = run.model(x)
+            with scope(LOSS_SCOPE):
+                loss = run.loss_fn(out, y)
+            loss.backward()
+            run.optimizer.step()
         return loss
 
     def static_step(self):
-        return self.static.step(self.batch[0].data, self.batch[1].data)
+        with self._stepping:
+            return self.static.step(self.batch[0].data, self.batch[1].data)
 
     def add_fetch(self, key):
         """Recompile with `key` fetched each step too; returns (and keeps) its FetchCost.
-        A key that is not a compiled node raises KeyError naming the fetchable ones."""
+        A key already fetched raises ValueError, one that is no value node KeyError."""
+        with self._stepping:
+            return self._add_fetch(key)
+
+    def _add_fetch(self, key):
         before = self.static
         if key in before.fetch_keys:
             raise ValueError(f"{key} is already fetched")

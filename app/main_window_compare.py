@@ -13,7 +13,6 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 
 from widgets.compare_view import CompareView
 
-from .builder import BuildError
 from .compare import Comparison, FetchCost, LiveTiming, Timings
 
 REFRESH_MS = 250
@@ -106,7 +105,7 @@ class CompareController(QObject):
     def _build(self, project, weights, generation):
         try:
             result = Comparison(project, weights)
-        except (BuildError, ValueError, TypeError, KeyError, NotImplementedError) as exc:
+        except Exception as exc:  # a thread's end: shown in the view, the app stays up
             result = exc
         self._hand_over((generation, result))
 
