@@ -57,9 +57,13 @@ class NodeKeys:
 
     def sources(self, tensors):
         """The keys of the edges into a node, as a tuple (the per-op hot path of `source`)."""
-        by_id, out = self._by_id, []
+        by_id, params, batch = self._by_id, self.param_names, self.batch_names
+        out = []
         for t in tensors:
             creator = t.creator
-            key = by_id.get(creator.id) if creator is not None else None
-            out.append(key if key is not None else self.source(t))
+            if creator is None:
+                tid = id(t)
+                out.append(params.get(tid) or batch.get(tid, "const"))
+            else:
+                out.append(by_id.get(creator.id) or self.key(creator))
         return tuple(out)
