@@ -31,17 +31,22 @@ class DecisionFeed:
         self._hooked = None  # the debugger whose worker computes surfaces
         self._shown = None  # (debugger id, generation, completed) last computed when idle
         self._active = False  # the open project can have a surface (2-D inputs, builds)
+        self._checked = None  # the BuiltProject `_active` was decided for
         session.subscribe(self._changed)
         self._changed({"project"})
 
     def _changed(self, changes):
         session, debugger = self.session, self.session.debugger
-        if "project" in changes:
+        # a listener notified before this one may cause a nested notification (e.g. a
+        # selection) in which the new project is already in place but "project" not yet seen
+        new_project = "project" in changes or session.built is not self._checked
+        if new_project:
+            self._checked = session.built
             self._shown = None
             self._active = not self._blocked_by_project()
         if not self._active:
             return
-        if "project" in changes:
+        if new_project:
             if debugger is not self._hooked:
                 self._hooked = debugger
                 debugger.subscribe(iteration_finished=self._worker_hook(debugger))

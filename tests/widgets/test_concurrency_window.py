@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
 from app.graph_model import build_graph_model
+from app.presets import load_preset
 
 from .window_setup import open_window
 
@@ -111,5 +112,20 @@ def test_random_actions_during_runs_keep_the_window_consistent(qtbot, tmp_path, 
     assert session.debugger.wait(10.0)
     session.pump()
     assert session.state.completed == len(session.losses) == len(iterations) + 1
+    assert not caught, caught
+    window.close()
+
+
+def test_opening_a_cnn_while_a_layer_of_a_2d_project_is_selected(qtbot, tmp_path, caught):
+    """Found by the random actions: the builder re-selects its row while the new project is
+    announced; the decision feed, told of the selection first, computed a 2-D surface for
+    the CNN's images (NotPlanar raised in a slot)."""
+    window = open_window(qtbot, tmp_path / "data", "spirals")
+    window.show()
+    window.session.select("1")
+    qtbot.wait(1)
+    window.set_project(load_preset("cnn_shapes"))
+    qtbot.wait(1)
+    assert "needs 2-D inputs" in window.decision_view.message
     assert not caught, caught
     window.close()
