@@ -18,6 +18,7 @@ from .graph_view import GraphView
 
 PASS_COLUMNS = ("pass", "nodes before → after", "ms")
 PASS_TABLE_HEIGHT = 190  # the five passes without scrolling
+READABLE_SCALE = 0.5  # node labels are drawn from a scale of 0.35
 
 
 def format_seconds(seconds):
@@ -271,13 +272,14 @@ class CompareView(QWidget):
         self.timing_toggled.emit(on)
 
 
-def fit_width(view, largest=1.0):
-    """Scale `view` so that its graph's width fills the view (at most `largest`), showing
-    the top: a training step's graph is tall, and scrolling down it reads best."""
+def fit_width(view, largest=1.0, smallest=READABLE_SCALE):
+    """Scale `view` so that its graph's width fills the view (between `smallest` and
+    `largest`), showing the top: a training step's graph is tall, and scrolling down it
+    reads best."""
     rect = view.scene().sceneRect()
     if rect.isEmpty():
         return
-    scale = min(largest, (view.viewport().width() - 8) / rect.width())
+    scale = max(smallest, min(largest, (view.viewport().width() - 8) / rect.width()))
     view.resetTransform()
     view.scale(scale, scale)
     view.centerOn(rect.center().x(), rect.top() + view.viewport().height() / scale / 2)
