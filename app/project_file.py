@@ -348,12 +348,13 @@ def load_weights(path, model, project_file=None):
     try:
         with zipfile.ZipFile(path) as archive:
             stored = sum(info.file_size for info in archive.infolist())
-            comment = archive.comment
-        if stored > budget:
-            raise ProjectError(path, f"holds {stored:,} bytes, far more than this network's "
-                                     "weights: it belongs to another network")
-        if project_file is not None:
-            _check_pairing(path, comment, project_file)
+            if stored > budget:
+                raise ProjectError(path, f"holds {stored:,} bytes, far more than this network's "
+                                         "weights: it belongs to another network")
+            if project_file is not None:
+                _check_pairing(path, archive.comment, project_file)
+            for info in archive.infolist():
+                _check_member(path, archive, info)
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
     except ProjectError:
@@ -366,6 +367,27 @@ def load_weights(path, model, project_file=None):
         listed = "; ".join(problems[:MAX_LISTED_PROBLEMS])
         raise ProjectError(path, f"the weights do not match the network: {listed}")
     model.load_state_dict(arrays)
+
+
+def _check_member(path, archive, info):
+    """Refuse a member that is not a .npy array of numbers holding all the data its header
+    promises (np.load would allocate the promised size first)."""
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise ProjectError(path, f"not a readable .npz weights file: '{info.filename}' is "
+                                     f"a .npy version {version} array, which is not read here")
+    if dtype.hasobject:
+        raise ProjectError(path, f"not a readable .npz weights file: '{info.filename}' holds "
+                                 "Python objects, not numbers (they are never unpickled)")
+    if math.prod(shape) * dtype.itemsize > info.file_size:
+        raise ProjectError(path, f"not a readable .npz weights file: '{info.filename}' claims "
+                                 f"shape {shape} of {dtype}, but holds only {info.file_size:,} "
+                                 "bytes")
 
 
 def _check_pairing(path, comment, project_file):
@@ -383,11 +405,15 @@ def _check_pairing(path, comment, project_file):
 
 
 def _weight_mismatches(arrays, expected, model):
+    modules = dict(model.named_modules())
+
     def owner(name):
-        index = name.split(".")[0]
-        if index.isdigit() and int(index) < len(model):
-            return f"layer {index} ({type(model[int(index)]).__name__})"
-        return "the network"
+        scope = name.rpartition(".")[0]
+        module = modules.get(scope) if scope else None
+        if module is None:
+            return "the network"
+        kind = "layer" if scope.isdigit() else "module"
+        return f"{kind} {scope} ({type(module).__name__})"
 
     problems = [f"{owner(name)} has no weight '{name}'" for name in arrays if name not in expected]
     problems += [f"'{name}' is missing" for name in expected if name not in arrays]

@@ -16,6 +16,7 @@ import numpy as np
 from app.builder import BuildError, build
 from app.project_file import (ProjectError, dumps, load_project, load_weights, loads,
                               save_project)
+from app.project_validation import validate
 from app.specs import LAYER_TYPES
 
 PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
@@ -85,7 +86,9 @@ def mutate(text, kind, rng):
         _parent(doc, path)[path[-1]] = copy.deepcopy(rng.choice(BAD_VALUES))
         return _dump(doc)
     if kind == "layer_params":
-        layer = rng.choice(doc["network"]["layers"])
+        layers = doc["network"]["layers"] or [{"type": "Linear", "params": {}}]
+        doc["network"]["layers"] = layers
+        layer = rng.choice(layers)
         if rng.random() < 0.3:
             layer["type"] = rng.choice(list(LAYER_TYPES))
         names = [p.name for p in LAYER_TYPES.get(layer["type"], ())] or ["p"]
@@ -154,7 +157,7 @@ def random_project_case(rng, texts):
 # ---- weights -------------------------------------------------------------------------------
 WEIGHT_MUTATIONS = ["shape", "rename", "missing", "extra", "dtype_complex", "dtype_str",
                     "object", "not_zip", "truncated", "empty_zip", "npy", "scalar", "huge",
-                    "corrupt"]
+                    "corrupt", "lying_header", "raw_member"]
 
 
 def bad_weights(state, kind, rng):
@@ -196,17 +199,31 @@ def bad_weights(state, kind, rng):
     if kind == "corrupt":
         middle = len(data) // 2
         return data[:middle] + bytes(rng.randrange(256) for _ in range(16)) + data[middle + 16:]
-    if kind == "empty_zip":
-        empty = io.BytesIO()
-        zipfile.ZipFile(empty, "w").close()
-        return empty.getvalue()
+    if kind in ("empty_zip", "lying_header", "raw_member"):
+        return _handmade_npz(kind, name)
     return data
+
+
+def _handmade_npz(kind, name):
+    """An archive with no member, a member whose .npy header promises an array far larger
+    than its data, or a member that is not a .npy at all."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        if kind == "lying_header":
+            with archive.open(f"{name}.npy", "w") as member:
+                np.lib.format.write_array_header_1_0(
+                    member, {"descr": "<f4", "fortran_order": False, "shape": (300000, 300000)})
+                member.write(bytes(64))
+        elif kind == "raw_member":
+            archive.writestr(name, b"not an array")
+    return buffer.getvalue()
 
 
 # ---- running one case ----------------------------------------------------------------------
 def run_case(data, directory, weights=None):
     """Write `data` (and `weights` bytes, if any) as a project in `directory`, load it, and
-    when it loads, build it and load the weights. ("ok" | "error" | "crash", message)."""
+    when it loads, build it and load the weights. ("ok" | "error" | "crash", message).
+    A mutated model script is validated, not run: building runs it (only a user's Run does)."""
     directory = Path(directory)
     path = directory / "case.json"
     path.write_bytes(data)
@@ -218,6 +235,9 @@ def run_case(data, directory, weights=None):
         project = load_project(path)
         if loads(dumps(project)) != project:
             return "crash", "saving and loading the project again changes it"
+        if getattr(project.network, "script", "") and weights is None:
+            validate(project)
+            return "ok", ""
         built = build(project)
         if weights is not None:
             load_weights(npz, built.model, path)
