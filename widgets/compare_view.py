@@ -5,8 +5,9 @@ iteration of both modes and their ratio, compile time, peak memory of intermedia
 selected compiled node with what the recompile cost.
 
 It only shows what it is given (setters) and sends intents (signals): `refresh_requested`,
-`timing_toggled(bool)`, `fetch_requested(key)`. Setters skip work when nothing changed, so a
-controller may call them from a timer.
+`enlarge_requested`, `timing_toggled(bool)`, `fetch_requested(key)`. `show_timings`, the
+setter a controller calls from its timer, touches only labels whose text changed. Graphs
+are fitted to their width (never below a readable scale) whenever their view is resized.
 """
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroupBox,
@@ -196,10 +197,11 @@ class CompareView(QWidget):
     def show_compile(self, compile_seconds, peak_before, peak_after):
         _set_text(self.compile_label, _figure_text("compile time",
                                                    format_seconds(compile_seconds)))
-        saved = 1.0 - peak_after / peak_before if peak_before else 0.0
+        change = peak_after / peak_before - 1.0 if peak_before else 0.0
         _set_text(self.memory_label, _figure_text(
             "peak memory of intermediates",
-            f"{format_bytes(peak_before)} → {format_bytes(peak_after)} ({saved:.0%} less)"))
+            f"{format_bytes(peak_before)} → {format_bytes(peak_after)} "
+            f"({abs(change):.0%} {'less' if change <= 0 else 'more'})"))
 
     def show_timings(self, dynamic_seconds, static_seconds, dynamic_steps=0, static_steps=0):
         value = f"dynamic {format_seconds(dynamic_seconds)} · static {format_seconds(static_seconds)}"
