@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -158,6 +159,7 @@ def _write_npz(file, arrays, comment):
 def load_project(path):
     """The Project in `path`; ProjectError if it is unreadable, malformed or invalid."""
     path = Path(path)
+    _require_regular_file(path)
     try:
         with open(path, "rb") as file:
             data = file.read(MAX_FILE_BYTES + 1)
@@ -166,6 +168,19 @@ def load_project(path):
     if len(data) > MAX_FILE_BYTES:
         raise ProjectError(path, f"larger than {MAX_FILE_BYTES // 2 ** 20} MiB: not a project file")
     return loads(data, path)
+
+
+def _require_regular_file(path):
+    """ProjectError unless `path` is a regular file (a pipe or a device would block reading,
+    or never end)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = getattr(exc, "strerror", None) or exc
+        raise ProjectError(path, f"cannot read the file ({reason})") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ProjectError(path, f"cannot read the file: it is {kind}")
 
 
 def loads(data, source="<project>"):
@@ -343,6 +358,7 @@ def load_weights(path, model, project_file=None):
     exactly the network's state_dict names and shapes, and (given `project_file`) that they
     were saved with that project file's current text; ProjectError otherwise."""
     path = Path(path)
+    _require_regular_file(path)
     expected = model.state_dict()
     budget = 2 * sum(np.asarray(a).nbytes for a in expected.values()) + 2 ** 20
     try:

@@ -2,6 +2,7 @@
 message, never another exception; a project that loads validates and builds, or reports a
 BuildError. The generators are shared with benchmarks/fuzz_projects.py (10,000 cases)."""
 import json
+import os
 import random
 
 import numpy as np
@@ -185,3 +186,16 @@ def test_presets_with_random_bad_values_load_or_are_refused(name, changes):
     for path, value in changes:
         _replace(doc, path, value)
     load_and_build(doc)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes (POSIX)")
+def test_a_pipe_or_a_folder_is_refused_without_blocking(tmp_path):
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)
+    for path in (pipe, tmp_path):
+        with pytest.raises(ProjectError, match="cannot read the file: it is"):
+            load_project(path)
+    with pytest.raises(ProjectError, match="cannot read the file: it is not a regular file"):
+        load_weights(pipe, build(loads(TEXTS["xor"])).model)
+    with pytest.raises(ProjectError, match="cannot read the file"):
+        load_project(str(tmp_path / "nul\0.json"))
