@@ -1,7 +1,8 @@
 """Project specs -> engine objects: an nn.Sequential of real layers (children "0", "1", ...,
-one per row, so a row's scope is its index), the loss module, the optimizer, the train/test
-split and a DataLoader; and BreakpointSpecs -> the debugger's breakpoints. The same project
-builds the same initial weights, split and batch order (all drawn from `train.seed`)."""
+one per row, so a row's scope is its index) or a script's model, the loss module, the
+optimizer, the train/test split and a DataLoader; and BreakpointSpecs -> the debugger's
+breakpoints. The same project builds the same initial weights, split and batch order (all
+drawn from `train.seed`)."""
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,8 +12,9 @@ from engine import nn, optim
 from engine.data import DataLoader, Dataset
 
 from .breakpoints import Breakpoint
-from .project_data import load_dataset
-from .project_validation import Report, validate
+from .project_data import describe, load_dataset
+from .project_validation import Report, expected_output, validate
+from .script_model import CHECK_SAMPLES, ScriptError, build_script_model, check_output
 
 
 class BuildError(ValueError):
@@ -53,22 +55,40 @@ class BuiltProject:
 
 
 def build(project):
-    """A BuiltProject for `project`; raises BuildError listing every error it has."""
+    """A BuiltProject for `project`; raises BuildError listing every error it has. A script
+    project runs its script here (ScriptError when it fails): call this for it only when the
+    user asks to run (app/session.py builds it on the first Run/Step)."""
     report = validate(project)
     if not report.ok:
         raise BuildError(report.errors)
-    layers, train = project.network.layers, project.train
-    dataset = _prepare(load_dataset(project.dataset), train.loss, layers[0].type == "Embedding")
+    layers, train, script = project.network.layers, project.train, project.network.script
+    dataset = _prepare(load_dataset(project.dataset), train.loss,
+                       bool(script) or layers[0].type == "Embedding")
     train_set, test_set = split(dataset, project.dataset.test_fraction, train.seed)
     sg.manual_seed(train.seed)
-    model = nn.Sequential(*(make_layer(layer.type, row.constructor, layer.resolved_params())
-                            for layer, row in zip(layers, report.rows)))
+    if script:
+        model = script_model(script, train.loss, dataset)
+    else:
+        model = nn.Sequential(*(make_layer(layer.type, row.constructor, layer.resolved_params())
+                                for layer, row in zip(layers, report.rows)))
     if train.device != "cpu":
         model.to(train.device)
     loader = DataLoader(train_set, train.batch_size, shuffle=True, seed=train.seed,
                         device=train.device)
     return BuiltProject(model, getattr(nn, train.loss)(), make_optimizer(train, model.parameters()),
                        loader, train_set, test_set, report, train.device)
+
+
+def script_model(source, loss, dataset):
+    """The script's model, its output checked on the first samples against what `loss`
+    needs for `dataset` (ScriptError naming the class, last layer and shapes)."""
+    model = build_script_model(source)
+    needed, problem = expected_output(loss, describe(dataset))
+    if problem:
+        raise ScriptError(problem)
+    check_output(model, type(model).__name__, sg.tensor(dataset.X[:CHECK_SAMPLES]), needed,
+                 f"{loss} on {dataset.name!r}")
+    return model
 
 
 def make_layer(type_name, constructor, params):

@@ -32,6 +32,7 @@ MAX_DATASET_PARAMS = {"n": 1_000_000, "size": 256, "length": 10_000, "vocab": 10
 MAX_DATASET_VALUES = 20_000_000
 MAX_DATA_FILE_BYTES = 1 << 30
 MAX_TRAINING_BYTES = 4 << 30  # estimated memory of a training step (float32)
+MAX_SCRIPT_CHARS = 200_000
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def check_values(project):
         if not isinstance(getattr(project, name), str):
             issues.append(Issue("project", f"{name} must be a string", field=name))
     issues += _check_layers(project.network.layers)
+    issues += _check_script(project.network.script)
     issues += _check_dataset(project.dataset)
     issues += _check_train(project.train)
     for index, bp in enumerate(project.breakpoints):
@@ -95,7 +97,11 @@ def validate(project):
         except MemoryError:
             issues.append(Issue("dataset", f"dataset {project.dataset.name!r}: not enough "
                                            "memory to load it"))
-    if data is None:  # nothing to infer shapes from
+    script = project.network.script
+    if script and layers:
+        issues.append(Issue("network", "the network is the Script tab's model: this layer "
+                                       "list is ignored", severity="warning"))
+    if script or data is None:  # nothing to infer (a script's model is checked when it runs)
         rows = [RowShape(i, layer.type) for i, layer in enumerate(layers)]
     else:
         rows = infer_shapes(layers, data.input_shape, data.integer_input, data.vocab_size)
@@ -107,9 +113,9 @@ def validate(project):
         if layers and all(row.status == "ok" for row in rows):
             issues += _check_memory(rows, project.train.batch_size)
             issues += _check_loss(project, data, rows)
-    if not layers:
+    if not layers and not script:
         issues.append(Issue("network", "the network has no layers"))
-    issues += _check_targets(project.breakpoints, len(layers))
+    issues += _check_targets(project.breakpoints, None if script else len(layers))
     if project.train.device == "cuda" and not cuda_available():
         issues.append(Issue("train", "device 'cuda' is unavailable here (needs CuPy and a "
                                      "CUDA device): use 'cpu'", field="device"))
@@ -168,6 +174,22 @@ def _check_layers(layers):
         issues += [Issue("network", f"{layer_label(index, layer.type)}: {message}", row=index,
                          field=name) for name, message in layer.param_errors()]
     return issues
+
+
+def _check_script(script):
+    """The script is a string of bounded length that UTF-8 can encode (it is not run here)."""
+    if not isinstance(script, str):
+        return [Issue("network", f"network.script must be a string, got "
+                                 f"{type(script).__name__}", field="script")]
+    if len(script) > MAX_SCRIPT_CHARS:
+        return [Issue("network", f"network.script holds {len(script):,} characters, more than "
+                                 f"the {MAX_SCRIPT_CHARS:,} allowed", field="script")]
+    try:
+        script.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return [Issue("network", f"network.script is not valid text (character "
+                                 f"{exc.start}: {script[exc.start]!r})", field="script")]
+    return []
 
 
 def _check_dataset(spec):
@@ -303,7 +325,7 @@ def _check_targets(breakpoints, n_layers):
                                                "condition: it never stops", row=index,
                                 severity="warning"))
         layer = (match.group("scope") or "loss").split(".")[0]
-        if layer != "loss" and int(layer) >= n_layers:
+        if layer != "loss" and n_layers is not None and int(layer) >= n_layers:
             issues.append(Issue("breakpoints", f"breakpoint {index}: target {bp.target!r} names "
                                                f"layer {layer}, but the network has {n_layers} "
                                                "layers", row=index, field="target"))
@@ -338,7 +360,7 @@ def _warnings(project, data, rows):
     return issues
 
 
-def _expected_output(loss, data):
+def expected_output(loss, data):
     """(per-sample output shape the loss needs, None) or (None, why the loss does not fit)."""
     two_classes = data.task == "binary" or (data.task == "classification" and data.num_classes == 2)
     if loss == "CrossEntropyLoss":
@@ -362,7 +384,7 @@ def _check_loss(project, data, rows):
     loss = project.train.loss
     if loss not in LOSSES:
         return []
-    needed, problem = _expected_output(loss, data)
+    needed, problem = expected_output(loss, data)
     if problem:
         return [Issue("train", problem, field="loss")]
     last = rows[-1]

@@ -18,11 +18,12 @@ import numpy as np
 import engine as sg
 from engine.backend import cuda_status
 
-from .breakpoints import Breakpoint
+from .breakpoints import Breakpoint, Hit
 from .builder import BuildError, build, make_breakpoints
 from .debugger import Debugger
 from .history import STAT_NAMES, NotKept, stats_dict
 from .project import validate
+from .script_model import ScriptError
 from .static_debugger import StaticDebugger
 
 STEP_COMMANDS = ("op", "layer", "out", "phase", "iteration")
@@ -72,6 +73,7 @@ class Session:
         self.report = None
         self.built = None
         self.build_error = None  # message when the project does not build
+        self.script_error = None  # ScriptError of a script project's last build, if it failed
         self.debugger = None
         self.state = None
         self.graph = ()
@@ -105,21 +107,48 @@ class Session:
 
     # ---- the project -----------------------------------------------------------------------
     def set_project(self, project, path=None, keep_path=False):
-        """Show `project` (a copy is kept): validate it and, when valid, build a fresh run."""
+        """Show `project` (a copy is kept): validate it and, when valid, build a fresh run (a
+        script project is built on the first Run/Step instead: its script is user code)."""
         self.project = copy.deepcopy(project)
         if not keep_path:
             self.path = path
         self.report = validate(self.project)
         self._close_debugger()
         self._clear_run()
-        self.built, self.build_error = None, None
-        if self.report.ok:
+        self.built, self.build_error, self.script_error = None, None, None
+        if self.report.ok and not self._script_waits():
             try:
                 self.built = build(self.project)
             except (BuildError, ValueError, RuntimeError, MemoryError) as exc:
                 self.build_error = str(exc)
         elif self.report.errors:
             self.build_error = self.report.errors[0].message
+        self._start_debugger()
+        self._notify({"project", "state", "graph", "curves", "hits", "stats", "selection",
+                      "breakpoints", "history", "viewed"})
+
+    def _script_waits(self):
+        """A script project whose script has not run: it runs on the first Run/Step
+        (_run_script), never when a project is set or loaded."""
+        return bool(self.project.network.script) and self.report.ok and self.debugger is None
+
+    def _run_script(self):
+        """Build the script project now that the user asked to run it; False (with
+        `script_error` set and an error hit) when the script fails."""
+        try:
+            self.built = build(self.project)
+        except (ScriptError, BuildError, ValueError, RuntimeError, MemoryError) as exc:
+            self.script_error = exc if isinstance(exc, ScriptError) else ScriptError(str(exc))
+            self.hits.append(Hit("error", None, None, 0, f"script: {self.script_error}"))
+            self._notify({"hits"})
+            return False
+        self.script_error = None
+        self._start_debugger()
+        self._notify({"project", "state", "graph", "stats", "breakpoints", "history"})
+        return True
+
+    def _start_debugger(self):
+        """The debugger (dynamic or static) of `built`, subscribed, with the breakpoints."""
         if self.built is not None and self.project.train.mode == "static":
             try:
                 self.debugger = StaticDebugger(self.built, self.project)
@@ -131,14 +160,12 @@ class Session:
             self.debugger.subscribe(iteration_finished=self._on_iteration, stopped=self._on_stop)
             self._apply_breakpoints()
             self.state = self.debugger.state()
-        self._notify({"project", "state", "graph", "curves", "hits", "stats", "selection",
-                      "breakpoints", "history", "viewed"})
 
     def run_blocker(self):
         """Why Run and the step commands are disabled, or "" when they are enabled."""
         if self.project is None:
             return "no project is open"
-        if self.debugger is None:
+        if self.debugger is None and not self._script_waits():
             return f"the network is invalid: {self.build_error or 'it does not build'}"
         return ""
 
@@ -189,6 +216,9 @@ class Session:
         self._notify({"state", "graph", "curves", "hits", "stats", "history", "viewed"})
 
     def _command(self, name):
+        if self._script_waits() and not self._run_script():
+            raise RuntimeError(f"cannot {name.replace('_', ' ')}: the script failed: "
+                               f"{self.script_error}")
         if self.debugger is None:
             raise RuntimeError(f"cannot {name.replace('_', ' ')}: {self.run_blocker()}")
         self.pump()  # what the views show now belongs to the generation this command ends

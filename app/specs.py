@@ -124,6 +124,9 @@ class LayerSpec:
 @dataclass
 class NetworkSpec:
     layers: list = field(default_factory=list)  # of LayerSpec, in forward order
+    # Python source defining the model (app/script_model.py); when non-empty the network is
+    # the script's model and `layers` is ignored. It runs on Run/Step only, never on load.
+    script: str = ""
 
 
 @dataclass

@@ -1,0 +1,138 @@
+"""A model written as a script against the engine API (the Script tab).
+
+The source runs only when the user asks for it (Run, Step, or the control-flow contrast),
+never when a project or preset is loaded. It is compiled with the file name SCRIPT_FILENAME
+and executed in a fresh namespace that provides `sg` (engine), `nn`, `F`
+(engine.nn.functional) and `static`. The script defines a `build()` function returning the
+model, or nn.Module subclasses (the last one defined is the model). Every error, while
+compiling, building or in forward during a Step or Run, becomes a ScriptError carrying the
+line of the user's script where it happened.
+"""
+import re
+
+import engine as sg
+import engine.nn.functional as F
+from engine import nn, static
+
+SCRIPT_FILENAME = "<script>"
+CHECK_SAMPLES = 2  # samples the model's output is checked on when it is built
+_IN_MESSAGE = re.compile(r"ScriptError: line (\d+): (.*)", re.S)
+
+
+class ScriptError(Exception):
+    """An error of the user's script: `line` (1-based, or None when no line is to blame)
+    and `message` (what went wrong, naming the class, layer and shapes where known)."""
+
+    def __init__(self, message, line=None):
+        self.message, self.line = message, line
+        super().__init__(f"line {line}: {message}" if line else message)
+
+
+def parse_error(text):
+    """(line, message) of a ScriptError as the debugger reports it ("ScriptError: line 7:
+    ..."), or None for any other error message."""
+    match = _IN_MESSAGE.search(text or "")
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def script_line(traceback):
+    """The line of the innermost frame of `traceback` that belongs to the script, or None."""
+    line = None
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == SCRIPT_FILENAME:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line
+
+
+def as_script_error(exc):
+    """`exc` as a ScriptError naming its type and the script line it came from."""
+    if isinstance(exc, ScriptError):
+        return exc
+    if isinstance(exc, SyntaxError) and exc.filename == SCRIPT_FILENAME:
+        return ScriptError(f"{type(exc).__name__}: {exc.msg}", exc.lineno)
+    return ScriptError(f"{type(exc).__name__}: {exc}", script_line(exc.__traceback__))
+
+
+def run_script(source):
+    """The namespace the script leaves after running (its definitions); ScriptError when it
+    does not compile or raises."""
+    namespace = {"__name__": "stepgraph_script", "sg": sg, "nn": nn, "F": F, "static": static}
+    try:
+        code = compile(source, SCRIPT_FILENAME, "exec")
+        exec(code, namespace)  # the user's own code, run because the user asked to run it
+    except Exception as exc:
+        raise as_script_error(exc) from exc
+    return namespace
+
+
+def model_factory(namespace):
+    """(name, callable making the model): the script's build() or its last nn.Module class."""
+    build = namespace.get("build")
+    if callable(build):
+        return "build()", build
+    classes = [value for value in namespace.values() if isinstance(value, type)
+               and issubclass(value, nn.Module) and value.__module__ == namespace["__name__"]]
+    if not classes:
+        raise ScriptError("the script defines no model: write a class deriving from nn.Module "
+                          "(the last one defined is the model) or a build() function "
+                          "returning one")
+    return classes[-1].__name__, classes[-1]
+
+
+def build_script_model(source):
+    """Run the script and make its model, whose forward reports errors as ScriptErrors."""
+    name, make = model_factory(run_script(source))
+    try:
+        model = make()
+    except Exception as exc:
+        raise as_script_error(exc) from exc
+    if not isinstance(model, nn.Module):
+        raise ScriptError(f"{name} returned {type(model).__name__}, not an nn.Module")
+    _guard_forward(type(model))
+    return model
+
+
+def _guard_forward(cls):
+    """Make cls.forward raise ScriptErrors with the script's line (the class was made by this
+    run of the script, so changing it touches nothing else; copies of the model share it)."""
+    forward = cls.forward
+    if getattr(forward, "script_guard", False):
+        return
+
+    def guarded(self, *args, **kwargs):
+        try:
+            return forward(self, *args, **kwargs)
+        except Exception as exc:
+            raise as_script_error(exc) from exc
+    guarded.script_guard = True
+    cls.forward = guarded
+
+
+class _LastLayer(sg.Observer):
+    """Remembers the innermost module that finished its forward last."""
+
+    def __init__(self):
+        self.path = ""
+
+    def on_module_exit(self, module, path, output):
+        if path:
+            self.path = f"{path} ({type(module).__name__})"
+
+
+def check_output(model, name, x, expected_shape, why):
+    """ScriptError unless model(x) per sample has `expected_shape` (the loss's need, `why`
+    says which loss and data); x is a batch of CHECK_SAMPLES inputs."""
+    last = _LastLayer()
+    with sg.no_grad(), sg.observe(last):
+        out = model(x)
+    if not isinstance(out, sg.Tensor):
+        raise ScriptError(f"{name}.forward returned {type(out).__name__}, not a tensor")
+    if tuple(out.shape[1:]) != tuple(expected_shape):
+        layer = f", last layer {last.path}" if last.path else ""
+        raise ScriptError(f"{name}: output {_shape(out.shape)} for input {_shape(x.shape)}"
+                          f"{layer}; {why} needs {_shape(('N',) + tuple(expected_shape))}")
+
+
+def _shape(shape):
+    return "(" + ", ".join(map(str, shape)) + ")"
