@@ -18,8 +18,15 @@ from .project_mutations import (BAD_VALUES, MUTATIONS, WEIGHT_MUTATIONS, bad_wei
                                 preset_texts, run_case, saved_preset)
 
 TEXTS = preset_texts()
-CI = settings(max_examples=150, derandomize=True, deadline=None,
+CI = settings(max_examples=100, derandomize=True, deadline=None,
               suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """{preset: (its saved JSON bytes, its initial weights)}, saved once."""
+    directory = tmp_path_factory.mktemp("presets")
+    return {name: saved_preset(name, directory) for name in TEXTS}
 
 
 def assert_no_crash(outcome, message):
@@ -36,16 +43,16 @@ def test_every_mutation_of_every_preset_loads_or_is_refused(tmp_path, name, kind
 
 
 @pytest.mark.parametrize("kind", WEIGHT_MUTATIONS)
-def test_weights_that_do_not_fit_the_network_are_refused_with_a_message(tmp_path, kind):
+def test_weights_that_do_not_fit_the_network_are_refused_with_a_message(tmp_path, saved, kind):
     for name in sorted(TEXTS):
-        project, state = saved_preset(name, tmp_path)
+        project, state = saved[name]
         outcome, message = run_case(project, tmp_path, bad_weights(state, kind, random.Random(0)))
         assert outcome == "error", (name, message)
         assert "case.npz" in message
 
 
-def test_weights_messages_name_the_problem(tmp_path):
-    project, state = saved_preset("cnn_shapes", tmp_path)
+def test_weights_messages_name_the_problem(tmp_path, saved):
+    project, state = saved["cnn_shapes"]
     rng = random.Random(0)
     expected = {"shape": "has shape", "object": "holds Python objects",
                 "not_zip": "not a readable .npz", "dtype_str": "not numbers",
