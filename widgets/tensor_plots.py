@@ -106,7 +106,11 @@ class TensorPlot(QWidget):
         self.note.setText(f"{self.title}" + (f" ({what})" if what else ""))
         finite = a[np.isfinite(a)]
         if finite.size:
-            counts, edges = np.histogram(finite, bins=HISTOGRAM_BINS)
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    counts, edges = np.histogram(finite, bins=HISTOGRAM_BINS)
+            except ValueError:  # a range too wide or too narrow for finite-sized bins
+                counts, edges = np.array([finite.size]), np.array([finite.min(), finite.max()])
         else:
             counts, edges = np.zeros(1), np.array([0.0, 1.0])
         self.hist_curve.setData(edges, counts)

@@ -61,3 +61,13 @@ def test_a_wrong_gradient_is_reported_as_disagreeing(qtbot, tmp_path, monkeypatc
     qtbot.mouseClick(window.inspector.check_button, Qt.LeftButton)
     assert window.inspector.check_result.text().endswith("DISAGREES")
     window.close()
+
+
+def test_parameters_with_extreme_values_are_shown(qtbot, tmp_path):
+    """Found by the random actions on nan_demo: a histogram of values too far apart (or too
+    close) for 40 finite bins raised in the selection slot."""
+    window = open_window(qtbot, tmp_path / "data", "xor")
+    for values in (np.array([[1e308, -1e308]]), np.array([[1.0, 1.0 + 1e-15]])):
+        window.inspector.show_node("0.weight", values, values)
+        assert window.inspector.value_plot.hist_curve.getData()[1].sum() == 2
+    window.close()
