@@ -144,6 +144,11 @@ class Session:
             return False
         self.script_error = None
         self._start_debugger()
+        if self.debugger is None:  # static mode could not compile the script's model
+            self.script_error = ScriptError(self.build_error)
+            self.hits.append(Hit("error", None, None, 0, self.build_error))
+            self._notify({"hits"})
+            return False
         self._notify({"project", "state", "graph", "stats", "breakpoints", "history"})
         return True
 

@@ -177,7 +177,12 @@ def _forward(model, x):
     failure names its row (scopes are those of `model(x)`)."""
     children = list(model.named_children()) if hasattr(model, "named_children") else []
     if type(model).__name__ != "Sequential" or not children:
-        return model(x)
+        try:
+            return model(x)
+        except Exception as exc:
+            raise _LayerFailed(Issue(
+                "network", f"static mode cannot compile the model {type(model).__name__} on "
+                f"input {_shape(x.shape)}: {exc}")) from exc
     for row, (name, layer) in enumerate(children):
         shape = x.shape
         try:

@@ -170,3 +170,17 @@ def test_the_session_picks_static_mode_and_shows_its_build_errors():
         assert "row 2 (BatchNorm1d)" in session.run_blocker()
     finally:
         session.close()
+
+
+def test_a_script_that_branches_on_data_is_refused_in_static_mode_on_its_first_step():
+    project = load_preset("dynamic_depth")
+    project.train.mode = "static"
+    session = Session()
+    try:
+        session.set_project(project)
+        with pytest.raises(RuntimeError, match="static mode cannot compile the model"):
+            session.step("iteration")
+        assert session.debugger is None
+        assert "static.cond" in session.hits[-1].message
+    finally:
+        session.close()
