@@ -1,10 +1,11 @@
 """Recent files, and autosave with recovery after a crash. No Qt: the caller gives the
 directory (the main window passes QStandardPaths' app-data location).
 
-Recovery: the app autosaves the open project now and then (`Autosave.write`), records every
-clean save (`mark_clean_save`) and removes the autosave on a clean exit (`clean_exit`). At the
-next start, `find_recovery()` returns the autosave when it is newer than the last clean save:
-the previous session ended without a clean exit and has unsaved work.
+Recovery: the app autosaves the open project now and then (`Autosave.write`), and removes the
+autosave after every clean save (`mark_clean_save`: it holds nothing newer) and on a clean exit
+(`clean_exit`). At the next start, `find_recovery()` returns the autosave when one is left: the
+previous session ended without a clean exit and has unsaved work. (The file itself says so,
+not a time stamp beside it: a crash between writing the two cannot hide the work.)
 """
 import json
 import time
@@ -84,32 +85,34 @@ class Autosave:
         self.path = Path(directory) / AUTOSAVE_FILE
 
     def write(self, project, source=None, state=None):
-        """Autosave `project` (and optionally its weights) edited from file `source`."""
+        """Autosave `project` (and optionally its weights) edited from file `source`. The
+        source is recorded before the file and the time after it: a crash in between leaves
+        a recovery that names its source and takes the file's own time."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._state.update(autosave_source=str(source) if source else None)
         save_project(self.path, project, state)
-        previous = self._state.read()
-        stamp = _now_after([previous.get("autosave_at"), previous.get("clean_save_at")])
-        self._state.update(autosave_at=stamp, autosave_source=str(source) if source else None)
+        previous = self._state.read().get("autosave_at")
+        self._state.update(autosave_at=_now_after([previous]))
 
     def mark_clean_save(self):
         """The user saved the project: the autosave holds nothing newer."""
-        previous = self._state.read()
-        self._state.update(clean_save_at=_now_after([previous.get("autosave_at"),
-                                                     previous.get("clean_save_at")]))
+        self.clean_exit()
 
     def find_recovery(self):
-        """Recovery when an autosave newer than the last clean save is left, else None."""
+        """Recovery when an autosave is left, else None."""
+        try:
+            written = self.path.stat().st_mtime_ns
+        except OSError:
+            return None
         state = self._state.read()
-        autosaved, clean = state.get("autosave_at"), state.get("clean_save_at")
-        if not self.path.is_file() or not isinstance(autosaved, int):
-            return None
-        if isinstance(clean, int) and clean >= autosaved:
-            return None
-        source = state.get("autosave_source")
-        return Recovery(self.path, source if isinstance(source, str) else None, autosaved / 1e9)
+        stamp, source = state.get("autosave_at"), state.get("autosave_source")
+        if not isinstance(stamp, int) or isinstance(stamp, bool) or stamp < written:
+            stamp = written  # the write outlived its stamp (a crash in between)
+        return Recovery(self.path, source if isinstance(source, str) else None, stamp / 1e9)
 
     def clean_exit(self):
-        """Remove the autosave: nothing is left to recover."""
+        """Remove the autosave (the project first, then its weights): nothing is left to
+        recover."""
         self.path.unlink(missing_ok=True)
         weights_path(self.path).unlink(missing_ok=True)
         self._state.update(autosave_at=None, autosave_source=None)

@@ -16,7 +16,8 @@ from app.project_file import ProjectError, dumps, load_weights, weights_path
 from app.recent import Autosave
 from tests.widgets.window_setup import open_window
 
-from .test_save_killed import ROOT, ForkServer, number_of, numbered_project, numbered_state
+from .test_save_killed import (ROOT, ForkServer, kill_delays, number_of, numbered_project,
+                               numbered_state)
 
 # a session that saves cleanly, edits, autosaves, and crashes before any clean exit
 CRASHING_SESSION = textwrap.dedent("""
@@ -87,11 +88,13 @@ def test_declining_the_recovery_removes_it(qtbot, tmp_path):
 def test_autosaves_killed_half_way_leave_a_recovery_that_loads(tmp_path):
     data = tmp_path / "data"
     Autosave(data).write(numbered_project(0), source="work.json", state=numbered_state(0))
+    delays = kill_delays(lambda: Autosave(tmp_path / "timed").write(
+        numbered_project(0), source="work.json", state=numbered_state(0)), random.Random(4), 15)
     server = ForkServer(data, "autosave")
-    rng, latest = random.Random(4), 0
+    latest = 0
     try:
-        for _ in range(15):
-            assert server.save_and_kill(latest + 1, rng.uniform(0, 0.03)) == signal.SIGKILL
+        for delay in delays:
+            assert server.save_and_kill(latest + 1, delay) == signal.SIGKILL
             recovery = Autosave(data).find_recovery()
             assert recovery is not None and recovery.source == "work.json"
             project = recovery.load()
@@ -103,4 +106,26 @@ def test_autosaves_killed_half_way_leave_a_recovery_that_loads(tmp_path):
                 assert "saved with another version of autosave.json" in str(exc)
     finally:
         server.close()
-    assert latest > 0
+
+
+def test_a_crash_between_the_autosave_and_its_stamp_still_offers_it(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    autosave = Autosave(data)
+    autosave.write(numbered_project(1), source="work.json")
+    autosave.mark_clean_save()  # the autosave is superseded: removed
+    assert not autosave.path.exists() and autosave.find_recovery() is None
+
+    update = autosave._state.update
+
+    def crash_at_the_stamp(**values):
+        if "autosave_at" in values:
+            raise KeyboardInterrupt  # the process dies after the project file, before the stamp
+        update(**values)
+    monkeypatch.setattr(autosave._state, "update", crash_at_the_stamp)
+    with pytest.raises(KeyboardInterrupt):
+        autosave.write(numbered_project(2), source="work.json")
+    monkeypatch.undo()
+    recovery = Autosave(data).find_recovery()
+    assert recovery is not None and recovery.load() == numbered_project(2)
+    assert recovery.source == "work.json"
+    assert recovery.saved_at == pytest.approx(autosave.path.stat().st_mtime)
