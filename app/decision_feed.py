@@ -16,6 +16,7 @@ import threading
 import time
 
 from .decision_surface import NotPlanar, compute_surface, planar_problem
+from .script_model import ScriptError
 
 
 class DecisionFeed:
@@ -63,7 +64,10 @@ class DecisionFeed:
                 self._shown = key
                 with self._lock:
                     self._pending = None  # the worker is idle: what it left is not newer
-                self.view.show_surface(self._compute(), state.completed)
+                try:
+                    self.view.show_surface(self._compute(), state.completed)
+                except ScriptError as exc:  # a script's forward that fails on the grid
+                    self.view.show_message(f"no decision surface: {exc}")
 
     def _blocked_by_project(self):
         """Show why there is no surface (True), or nothing when there can be one (False)."""
@@ -94,7 +98,10 @@ class DecisionFeed:
             if now - last[0] < self.min_interval:
                 return
             last[0] = now
-            surface = compute_surface(built, loss_name, self.resolution)
+            try:
+                surface = compute_surface(built, loss_name, self.resolution)
+            except ScriptError:  # shown by the next idle recompute; training goes on
+                return
             with self._lock:
                 self._pending = (debugger, surface, iteration + 1)
         return on_iteration

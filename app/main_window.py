@@ -27,6 +27,7 @@ from widgets.training_config import TrainingConfig
 from .main_window_compare import add_compare_view
 from .main_window_lecture import add_lecture_views
 from .main_window_menus import build_menus
+from .main_window_script import add_script_tab
 from .main_window_views import GraphFeed, InspectorFeed, TimelineFeed
 from .project import ProjectError, load_project, save_project
 from .recent import Autosave, RecentFiles
@@ -82,7 +83,8 @@ class MainWindow(QMainWindow):
         self.docks = {}
         # Tabs inside docks rather than tabified docks: Qt 6 leaves stray tab bars behind
         # when several dock groups are tabified.
-        self.project_tabs = _tabs(("Network", self.builder), ("Training", self.config))
+        self.project_tabs = _tabs(("Network", self.builder), ("Training", self.config),
+                                  add_script_tab(self))
         self.graph_tabs = _tabs(("Graph", self.graph_view), ("Node table", self.nodes),
                                 add_compare_view(self))
         palette = self._dock("palette", "Layers", self.palette_view, Qt.LeftDockWidgetArea)

@@ -123,6 +123,8 @@ class Session:
                 self.build_error = str(exc)
         elif self.report.errors:
             self.build_error = self.report.errors[0].message
+        else:
+            self.build_error = "a script is built on the first Run or Step"
         self._start_debugger()
         self._notify({"project", "state", "graph", "curves", "hits", "stats", "selection",
                       "breakpoints", "history", "viewed"})
@@ -139,10 +141,11 @@ class Session:
             self.built = build(self.project)
         except (ScriptError, BuildError, ValueError, RuntimeError, MemoryError) as exc:
             self.script_error = exc if isinstance(exc, ScriptError) else ScriptError(str(exc))
+            self.build_error = f"the script failed: {self.script_error}"
             self.hits.append(Hit("error", None, None, 0, f"script: {self.script_error}"))
             self._notify({"hits"})
             return False
-        self.script_error = None
+        self.script_error = self.build_error = None
         self._start_debugger()
         if self.debugger is None:  # static mode could not compile the script's model
             self.script_error = ScriptError(self.build_error)
@@ -222,8 +225,7 @@ class Session:
 
     def _command(self, name):
         if self._script_waits() and not self._run_script():
-            raise RuntimeError(f"cannot {name.replace('_', ' ')}: the script failed: "
-                               f"{self.script_error}")
+            raise RuntimeError(f"cannot {name.replace('_', ' ')}: {self.build_error}")
         if self.debugger is None:
             raise RuntimeError(f"cannot {name.replace('_', ' ')}: {self.run_blocker()}")
         self.pump()  # what the views show now belongs to the generation this command ends
