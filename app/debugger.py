@@ -28,10 +28,11 @@ from typing import Any, NamedTuple, Optional
 import numpy as np
 
 from engine import Observer, Tensor, observe, scope, tensor
-from engine.backend import to_numpy
+from engine.backend import device_of, to_numpy
 from engine.tensor import default_generator
 
 from .breakpoints import BreakpointSet, Hit
+from .faults import UpdateGuard, failure_message
 from .history import LARGE, History, stats_dict, summarize, summarize_large
 from .node_keys import NodeKeys, in_layer
 from .stepping import Position, step_target
@@ -233,6 +234,7 @@ class Debugger:
         self._breakpoints = BreakpointSet()
         self._recorder = _Recorder(self)
         self._params = list(run.model.parameters())
+        self._update = UpdateGuard()  # an update that fails changes nothing
         self._param_names = {id(p): name for name, p in run.model.named_parameters()}
         self._key_names = {}  # NodeKeys' cache of key strings, shared by iterations
         self._initial = self._capture_initial()
@@ -454,7 +456,7 @@ class Debugger:
             loss.backward()
             self._end_backward(frame)
         frame.phase = "update"
-        run.optimizer.step()
+        self._update.step(run.optimizer)
         with self._cv:
             frame.done = True
             self._completed += 1
@@ -600,7 +602,7 @@ class Debugger:
         self._emit("state_changed", state)
 
     def _fail(self, exc):
-        message = f"{type(exc).__name__}: {exc}"
+        message = failure_message(exc, device_of(self._params[0].data) if self._params else "cpu")
         with self._cv:
             f = self._frame
             pos = self._position

@@ -21,6 +21,7 @@ from engine.backend import cuda_status
 from .breakpoints import Breakpoint, Hit
 from .builder import BuildError, build, make_breakpoints
 from .debugger import Debugger
+from .faults import current_fault, failure_message
 from .history import STAT_NAMES, NotKept, stats_dict
 from .project import validate
 from .script_model import ScriptError
@@ -120,7 +121,7 @@ class Session:
             try:
                 self.built = build(self.project)
             except (BuildError, ValueError, RuntimeError, MemoryError) as exc:
-                self.build_error = str(exc)
+                self.build_error = failure_message(exc) if isinstance(exc, MemoryError) else str(exc)
         elif self.report.errors:
             self.build_error = self.report.errors[0].message
         else:
@@ -168,6 +169,12 @@ class Session:
             self.debugger.subscribe(iteration_finished=self._on_iteration, stopped=self._on_stop)
             self._apply_breakpoints()
             self.state = self.debugger.state()
+
+    @property
+    def fault(self):
+        """The device fault to show, with its offer (app/faults.py), or None."""
+        error = self.state.error if self.state is not None else None
+        return current_fault(self.project, error or self.build_error)
 
     def run_blocker(self):
         """Why Run and the step commands are disabled, or "" when they are enabled."""

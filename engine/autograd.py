@@ -5,7 +5,7 @@ import threading
 import weakref
 from contextlib import contextmanager
 
-from .backend import DeviceError, device_of
+from .backend import DeviceError, OutOfMemoryError, device_of
 
 
 class ShapeError(ValueError):
@@ -136,6 +136,8 @@ class Function:
             y = fn.forward(*[t.data for t in inputs], **attrs)
         except (ValueError, TypeError, IndexError) as exc:
             raise fn._error(inputs, exc, st.scope) from exc
+        except MemoryError as exc:
+            raise out_of_memory(fn, inputs, exc, st.scope, "forward") from exc
         if not st.grad_enabled:
             return Tensor._make(y, False, None)
         fn.id = next(_ids)
@@ -183,6 +185,19 @@ class Function:
     def __repr__(self):
         scope = f" in '{self.scope}'" if getattr(self, "scope", "") else ""
         return f"<{self.op} #{getattr(self, 'id', '?')}{scope}>"
+
+
+def out_of_memory(fn, inputs, exc, scope, phase):
+    """An OutOfMemoryError naming the op, the layer, the phase, the shapes and the device,
+    with the allocator's message (the memory asked); one already named is kept."""
+    if isinstance(exc, OutOfMemoryError):
+        return exc
+    shapes = [tuple(t.shape) for t in inputs]
+    device = "cuda" if any(device_of(t.data) == "cuda" for t in inputs) else "cpu"
+    where = f"{fn.op} in layer '{scope}'" if scope else fn.op
+    listed = ", ".join(map(str, shapes))
+    return OutOfMemoryError(f"{where} ({phase}, input shapes {listed}) on {device}: {exc}",
+                            fn.op, scope, phase, shapes, device)
 
 
 def unbroadcast(grad, shape):
@@ -242,7 +257,10 @@ def run_backward(root, grad, retain_graph=False):
                 gt = Tensor._make(g, False, None)
                 for obs in observers:
                     obs.on_backward(fn, gt)
-            grads = fn.backward(g)
+            try:
+                grads = fn.backward(g)
+            except MemoryError as exc:
+                raise out_of_memory(fn, fn.inputs, exc, fn.scope, "backward") from exc
         for t, gx in zip(fn.inputs, grads):
             c = t.creator
             if gx is not None and t.requires_grad:

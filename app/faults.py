@@ -1,0 +1,123 @@
+"""Device faults the user can meet, as messages and an offer: a project asks for the GPU
+where CuPy or a CUDA device is missing, or a run (or a build) runs out of memory. Each gives
+a Fault whose message says what happened and whose offer is to run on the CPU; `on_cpu` is
+the project with that one change and `switch_to_cpu` applies it keeping the trained weights.
+
+`UpdateGuard().step(optimizer)` makes an optimizer step all or nothing: an error half-way through the update
+(out of memory on the GPU) puts the weights and the optimizer state back as they were.
+"""
+import copy
+from dataclasses import dataclass
+
+from engine.backend import cuda_status
+
+OUT_OF_MEMORY = "Out of memory"
+CPU_OFFER = "Run on CPU"
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str  # "gpu_unavailable" or "out_of_memory"
+    message: str
+    offer: str = CPU_OFFER
+
+
+def gpu_reason():
+    """Why the GPU cannot be used, in a few words, or "" when it can."""
+    available, reason = cuda_status()
+    if available:
+        return ""
+    if not reason or reason.startswith("CuPy is not installed"):
+        return "CuPy is not installed"
+    return reason
+
+
+def failure_message(exc, device="cpu"):
+    """The message of an error that ended a run: for running out of memory, where (op,
+    layer, phase, shapes: the engine's text), the memory asked and what to do; otherwise
+    the error's type and text."""
+    if not isinstance(exc, MemoryError):
+        return f"{type(exc).__name__}: {exc}"
+    where = "GPU" if (getattr(exc, "device", None) or device) == "cuda" else "host"
+    advice = ("run on CPU, or lower the batch size" if where == "GPU"
+              else "lower the batch size or the layer sizes")
+    text = str(exc) or "the allocator gave no details"
+    return (f"{OUT_OF_MEMORY} ({where}): {text}. The run stopped; the weights are those of "
+            f"the last completed iteration and the project is unchanged: {advice}.")
+
+
+def is_out_of_memory(message):
+    return bool(message) and message.startswith(OUT_OF_MEMORY)
+
+
+def current_fault(project, error):
+    """The Fault to show for `project` and the debugger's (or build's) error text, or None."""
+    if project is None:
+        return None
+    on_gpu = project.train.device == "cuda"
+    if on_gpu:
+        reason = gpu_reason()
+        if reason:
+            return Fault("gpu_unavailable", f"GPU unavailable: {reason} \u2014 run on CPU?")
+    if is_out_of_memory(error):
+        return Fault("out_of_memory", error, CPU_OFFER if on_gpu else "")
+    return None
+
+
+def on_cpu(project):
+    """A copy of `project` that trains on the CPU."""
+    changed = copy.deepcopy(project)
+    changed.train.device = "cpu"
+    return changed
+
+
+def switch_to_cpu(session, edit):
+    """Apply the CPU offer: `edit(project, description, merge)` (the window's undoable edit)
+    with the project on CPU, then the weights trained so far loaded into the new build (the
+    optimizer state starts again). False when there is no project."""
+    if session.project is None:
+        return False
+    weights = session.built.model.state_dict() if session.built is not None else None
+    edit(on_cpu(session.project), "run on CPU", "")
+    if weights is not None and session.built is not None:
+        session.built.model.load_state_dict(weights)
+    return True
+
+
+class UpdateGuard:
+    """`step(optimizer)` runs optimizer.step() all or nothing: the parameters and the optimizer state are
+    copied into kept buffers first (one copy of each per step, no allocation after the
+    first), and put back when the step raises."""
+
+    def __init__(self):
+        self._buffers = {}  # (id of the array, slot) -> buffer
+
+    def step(self, opt):
+        params = [(p, self._copy(("param", id(p)), p.data)) for p in opt.params]
+        state = {key: {name: self._copy((key, name), v) if hasattr(v, "shape") else v
+                       for name, v in entry.items()} for key, entry in opt.state.items()}
+        steps = opt.step_count
+        try:
+            opt.step()
+        except BaseException:
+            for p, saved in params:
+                p.data[...] = saved
+            for key in list(opt.state):
+                if key not in state:
+                    del opt.state[key]
+            for key, entry in state.items():
+                for name, v in entry.items():
+                    if hasattr(v, "shape"):
+                        opt.state[key][name][...] = v
+                    else:
+                        opt.state[key][name] = v
+            opt.step_count = steps
+            raise
+
+    def _copy(self, slot, array):
+        buffer = self._buffers.get(slot)
+        if buffer is None or buffer.shape != array.shape or buffer.dtype != array.dtype:
+            buffer = self._buffers[slot] = array.copy()
+        else:
+            buffer[...] = array
+        return buffer
