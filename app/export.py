@@ -203,6 +203,9 @@ def export_onnx(project, path, built=None):
 
 def _rows(project):
     """Shape inference for every row; BuildError listing the problems when there are any."""
+    if project.network.script:
+        raise ExportError("the network is the Script tab's Python code: export covers layer "
+                          "lists only (the script itself is already code)")
     report = validate(project)
     if not report.ok:
         raise BuildError(report.errors)

@@ -7,8 +7,8 @@ def run_steps(app, session, iterations, timeout_s):
     """Step `iterations` training iterations; True when all ran, False when a breakpoint or
     an error stopped the run first or `timeout_s` passed."""
     deadline = time.monotonic() + timeout_s
-    target = session.state.completed + iterations
-    while session.state.completed < target:
+    target = (session.state.completed if session.state is not None else 0) + iterations
+    while session.state is None or session.state.completed < target:  # None: a script waits
         session.step("iteration")
         while not session.debugger.wait(0.005) and time.monotonic() < deadline:
             app.processEvents()

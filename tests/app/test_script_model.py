@@ -8,6 +8,7 @@ import pytest
 import engine as sg
 
 from app.builder import build
+from app.export import ExportError, export_onnx, export_pytorch
 from app.presets import load_preset
 from app.project_file import ProjectError, dumps, loads
 from app.project_validation import MAX_SCRIPT_CHARS, check_values, validate
@@ -144,3 +145,9 @@ def test_a_script_that_does_not_build_is_an_error_hit_and_run_stays_possible():
     assert session.script_error.line == 2 and session.hits[-1].kind == "error"
     assert session.run_blocker() == "" and session.debugger is None
     session.close()
+
+
+def test_exports_refuse_a_script_project_with_a_message(tmp_path):
+    for export in (export_pytorch, lambda p: export_onnx(p, tmp_path / "m.onnx")):
+        with pytest.raises(ExportError, match="the Script tab's Python code"):
+            export(load_preset("dynamic_depth"))
