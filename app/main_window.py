@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         self.debug_actions = DebuggerActions(self.session, self.show_message, self)
         self.toolbar = DebuggerToolbar(self.debug_actions, self)
         self.addToolBar(Qt.TopToolBarArea, self.toolbar)
-        self.status = DebuggerStatus(self.session, self.statusBar())
+        self.status = DebuggerStatus(self.session, self.statusBar(), self.edit)
         self.timeline_feed = TimelineFeed(self.session, self.timeline, self.show_message)
         build_menus(self)
         self.session.subscribe(self._session_changed)

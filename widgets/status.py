@@ -1,12 +1,28 @@
-"""Status bar fields: debugger status, iteration, phase, current node, time per step."""
-from PySide6.QtWidgets import QLabel
+"""Status bar fields: debugger status, iteration, phase, current node, time per step, and
+a device fault (GPU unavailable, out of memory) with its one-click "Run on CPU" offer."""
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from app.faults import switch_to_cpu
 
 
 class DebuggerStatus:
     """Permanent labels added to a QStatusBar, refreshed from the session."""
 
-    def __init__(self, session, status_bar):
+    def __init__(self, session, status_bar, edit=None):
+        """`edit(project, description, merge)` applies the CPU offer (the window's undoable
+        edit); without it the offer is not shown."""
         self.session = session
+        self.edit = edit
+        self.fault = QLabel()
+        self.fault.setObjectName("status_fault")
+        self.fault.setStyleSheet("color: #e0a030;")
+        self.fault.setWordWrap(False)
+        self.cpu_offer = QPushButton()
+        self.cpu_offer.setObjectName("status_cpu_offer")
+        self.cpu_offer.setToolTip("Set the training device to CPU, keeping the trained weights")
+        self.cpu_offer.clicked.connect(lambda: switch_to_cpu(self.session, self.edit))
+        status_bar.addPermanentWidget(self.fault)
+        status_bar.addPermanentWidget(self.cpu_offer)
         self.labels = {}
         for name in ("status", "iteration", "phase", "node", "time"):
             label = QLabel()
@@ -31,6 +47,17 @@ class DebuggerStatus:
         for name, text in texts.items():
             self.labels[name].setText(text)
         self.labels["status"].setToolTip(blocker or "debugger status")
+        fault = session.fault
+        message = fault.message if fault else ""
+        self.fault.setText(_shortened(message))
+        self.fault.setToolTip(message)
+        self.fault.setVisible(bool(message))
+        self.cpu_offer.setText(fault.offer if fault else "")
+        self.cpu_offer.setVisible(bool(fault and fault.offer and self.edit is not None))
+
+
+def _shortened(text, limit=90):
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 def _timing(session, state):
