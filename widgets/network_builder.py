@@ -131,7 +131,9 @@ class NetworkBuilder(QWidget):
     def _summary(self, report, layers):
         if report is None:
             return ""
-        if report.rows and all(r.output_shape is not None for r in report.rows):
+        if self.session.project.network.script:
+            text = "The network is the Script tab's model: this layer list is ignored."
+        elif report.rows and all(r.output_shape is not None for r in report.rows):
             total = sum(r.parameter_count for r in report.rows)
             text = f"{len(layers)} layers, {total:,} parameters"
         else:

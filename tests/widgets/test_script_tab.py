@@ -38,6 +38,7 @@ def test_loading_the_preset_shows_the_script_and_runs_nothing(window):
     assert not editor.apply_button.isEnabled() and editor.error.isHidden()
     assert window.debug_actions.actions["step_iteration"].isEnabled()
     assert shown_keys(window.graph_view) == set()
+    assert "Script tab's model: this layer list is ignored" in window.builder.summary.text()
 
 
 def test_steps_build_the_model_and_the_graph_changes_with_the_batch(window):
