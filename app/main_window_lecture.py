@@ -1,10 +1,9 @@
 """The lecture views in the main window: the 2-D decision view beside the curves, the
-narration beside the inspector, Check gradient (the inspector's button and the Debug menu;
-a selected parameter is shown in the inspector while the run is paused), and File > Export
-(PyTorch code, ONNX, the graph as PNG or SVG)."""
-from PySide6.QtCore import Qt
+narration beside the inspector, Debug > Check gradient (app/main_window_gradient_check.py,
+also the inspector's button), and File > Export (PyTorch code, ONNX, the graph as PNG or
+SVG)."""
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
 from widgets.decision_view import DecisionView
 from widgets.narration_panel import NarrationPanel
@@ -12,11 +11,7 @@ from widgets.narration_panel import NarrationPanel
 from .builder import BuildError
 from .decision_feed import DecisionFeed
 from .export import ExportError, export_onnx, export_pytorch_files
-from .gradient_check import check_parameter_gradient
-from .main_window_views import running
-
-GRADIENT_CHECK_BATCH = 32
-GRADIENT_CHECK_SAMPLES = 64
+from .main_window_gradient_check import GradientCheckRunner, check_selected_gradient  # noqa: F401 (re-exported)
 
 
 def add_lecture_views(window):
@@ -25,8 +20,7 @@ def add_lecture_views(window):
     window.decision_view = DecisionView()
     window.decision_feed = DecisionFeed(window.session, window.decision_view)
     window.narration = NarrationPanel(window.session)
-    window.inspector.gradient_check_requested.connect(lambda key: check_selected_gradient(window))
-    window.session.subscribe(lambda changes: _parameter_changed(window, changes))
+    window.gradient_checks = GradientCheckRunner(window)
     return ("Decision boundary", window.decision_view), ("Narration", window.narration)
 
 
@@ -46,7 +40,7 @@ def add_export_menu(window, file_menu):
 def add_gradient_check_action(window, debug_menu):
     debug_menu.addSeparator()
     _action(window, debug_menu, "Check &gradient of the selected parameter",
-            lambda: check_selected_gradient(window),
+            lambda: window.gradient_checks.start(),
             "Compare the engine's gradient of the selected parameter with central "
             "finite differences (float64, on a copy of the model)")
 
@@ -106,66 +100,3 @@ def export_graph(window, path, kind):
         return False
     window.show_message(f"exported {path}")
     return True
-
-
-def _selected_parameter(session):
-    built = session.built
-    if built is None or session.selected is None or "/" in session.selected:
-        return None
-    return dict(built.model.named_parameters()).get(session.selected)
-
-
-def _parameter_changed(window, changes):
-    """Enable the inspector's Check gradient for a selected parameter, and show its value and
-    gradient there, while the run is paused or stopped (the worker does not touch them)."""
-    if not changes & {"selection", "state", "project"}:
-        return
-    session, inspector = window.session, window.inspector
-    param = _selected_parameter(session)
-    if param is None:
-        inspector.set_gradient_check_target(None)
-    elif running(session) or (session.debugger is not None and not session.debugger.wait(0)):
-        inspector.set_gradient_check_target(None, "pause the run to check a gradient")
-    else:
-        inspector.set_gradient_check_target(session.selected)
-        grad = param.grad.numpy() if param.grad is not None else None
-        inspector.show_node(session.selected, param.numpy(), grad,
-                            message="parameter: its current weights and last gradient")
-
-
-def check_selected_gradient(window):
-    """Check the selected parameter's gradient on the first training samples; the result
-    goes to the status bar and the inspector. Returns the check."""
-    session = window.session
-    name, built = session.selected, session.built
-    if built is None:
-        window.show_message("Check gradient: the network does not build yet")
-        return None
-    names = dict(built.model.named_parameters())
-    if name not in names:
-        window.show_message("Check gradient: select a parameter node (e.g. 0.weight) "
-                            "in the graph first")
-        return None
-    if session.debugger is not None and not session.debugger.wait(0):
-        window.show_message("Check gradient: pause the run first")
-        return None
-    x = built.train_set.X[:GRADIENT_CHECK_BATCH]
-    y = built.train_set.y[:GRADIENT_CHECK_BATCH]
-    QApplication.setOverrideCursor(Qt.WaitCursor)  # up to ~2.5 s for the CNN preset's conv
-    try:
-        check = check_parameter_gradient(built.model, built.loss_fn, x, y, name,
-                                         samples=GRADIENT_CHECK_SAMPLES)
-    except (KeyError, ValueError) as exc:
-        window.show_error("Check gradient", str(exc))
-        return None
-    finally:
-        QApplication.restoreOverrideCursor()
-    verdict = "agrees" if check.passed() else "DISAGREES"
-    window.show_message(f"gradient of {name} {verdict} with finite differences: max relative "
-                        f"error {check.max_relative_error:.2e} over {len(check.indices)} "
-                        "entries", 0)
-    window.inspector.show_gradient_check(
-        f"{name}: max rel. error {check.max_relative_error:.1e} over {len(check.indices)} "
-        f"sampled entries \u2014 {'OK' if check.passed() else 'DISAGREES'}", check.passed())
-    return check
-

@@ -13,6 +13,13 @@ def step(window, name):
     return wait_idle(window)
 
 
+def click_check(qtbot, window):
+    """Click Check gradient and wait for the verdict (the check runs in a thread)."""
+    qtbot.mouseClick(window.inspector.check_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not window.gradient_checks.busy, timeout=20_000)
+    return window.inspector.check_result.text()
+
+
 def test_button_checks_the_selected_parameter_and_shows_a_small_error(qtbot, tmp_path):
     window = open_window(qtbot, tmp_path / "data", "spirals")
     inspector = window.inspector
@@ -24,13 +31,28 @@ def test_button_checks_the_selected_parameter_and_shows_a_small_error(qtbot, tmp
     assert np.array_equal(inspector.arrays["value"], weights)
     assert inspector.arrays["grad"].shape == weights.shape
     with qtbot.waitSignal(inspector.gradient_check_requested) as requested:
-        qtbot.mouseClick(inspector.check_button, Qt.LeftButton)
+        text = click_check(qtbot, window)
     assert requested.args == ["2.weight"]
-    text = inspector.check_result.text()
     assert text.startswith("2.weight: max rel. error ") and text.endswith("\u2014 OK")
     assert "over 64 sampled entries" in text
     assert float(text.split("error ")[1].split()[0]) < 1e-6
     assert np.array_equal(window.session.built.model.state_dict()["2.weight"], weights)
+    assert "agrees" in window.statusBar().currentMessage()
+    window.close()
+
+
+def test_the_check_runs_off_the_ui_thread_and_a_stale_result_is_dropped(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path / "data", "cnn_shapes")
+    step(window, "step_iteration")
+    window.session.select("0.weight")
+    assert window.gradient_checks.start()
+    assert window.gradient_checks.busy and not window.inspector.check_button.isEnabled()
+    assert window.inspector.check_result.text() == "0.weight: checking\u2026"
+    window.session.select("3.weight")  # the UI thread is free while the check runs
+    assert not window.inspector.check_button.isEnabled()
+    qtbot.waitUntil(lambda: not window.gradient_checks.busy, timeout=20_000)
+    assert window.inspector.check_target == "3.weight" and window.inspector.check_button.isEnabled()
+    assert window.inspector.check_result.text() == ""  # 0.weight's verdict is not 3.weight's
     window.close()
 
 
@@ -38,8 +60,8 @@ def test_button_is_disabled_for_an_op_and_the_result_cleared(qtbot, tmp_path):
     window = open_window(qtbot, tmp_path / "data", "xor")
     step(window, "step_iteration")
     window.session.select("0.bias")
-    qtbot.mouseClick(window.inspector.check_button, Qt.LeftButton)
-    assert window.inspector.check_result.text().endswith("OK")
+    assert click_check(qtbot, window).endswith("OK")
+    assert window.inspector.check_button.isEnabled()
     window.session.select("0/linear#0")
     assert not window.inspector.check_button.isEnabled()
     assert window.inspector.check_result.text() == ""
@@ -58,8 +80,7 @@ def test_a_wrong_gradient_is_reported_as_disagreeing(qtbot, tmp_path, monkeypatc
         loss = original(self, output, target)
         return loss if not sg.is_grad_enabled() else loss * 2.0
     monkeypatch.setattr(type(loss_fn), "__call__", skewed)
-    qtbot.mouseClick(window.inspector.check_button, Qt.LeftButton)
-    assert window.inspector.check_result.text().endswith("DISAGREES")
+    assert click_check(qtbot, window).endswith("DISAGREES")
     window.close()
 
 
