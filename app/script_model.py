@@ -8,6 +8,7 @@ model, or nn.Module subclasses (the last one defined is the model). Every error,
 compiling, building or in forward during a Step or Run, becomes a ScriptError carrying the
 line of the user's script where it happened.
 """
+import functools
 import re
 
 import engine as sg
@@ -66,13 +67,18 @@ def run_script(source):
     return namespace
 
 
+def module_classes(namespace):
+    """The nn.Module subclasses the script defined, in order."""
+    return [value for value in namespace.values() if isinstance(value, type)
+            and issubclass(value, nn.Module) and value.__module__ == namespace["__name__"]]
+
+
 def model_factory(namespace):
     """(name, callable making the model): the script's build() or its last nn.Module class."""
     build = namespace.get("build")
     if callable(build):
         return "build()", build
-    classes = [value for value in namespace.values() if isinstance(value, type)
-               and issubclass(value, nn.Module) and value.__module__ == namespace["__name__"]]
+    classes = module_classes(namespace)
     if not classes:
         raise ScriptError("the script defines no model: write a class deriving from nn.Module "
                           "(the last one defined is the model) or a build() function "
@@ -81,31 +87,34 @@ def model_factory(namespace):
 
 
 def build_script_model(source):
-    """Run the script and make its model, whose forward reports errors as ScriptErrors."""
-    name, make = model_factory(run_script(source))
+    """Run the script and make its model; the forward of every module class the script
+    defines reports errors as ScriptErrors."""
+    namespace = run_script(source)
+    name, make = model_factory(namespace)
+    for cls in module_classes(namespace):
+        _guard_forward(cls)
     try:
         model = make()
     except Exception as exc:
         raise as_script_error(exc) from exc
     if not isinstance(model, nn.Module):
         raise ScriptError(f"{name} returned {type(model).__name__}, not an nn.Module")
-    _guard_forward(type(model))
     return model
 
 
 def _guard_forward(cls):
     """Make cls.forward raise ScriptErrors with the script's line (the class was made by this
     run of the script, so changing it touches nothing else; copies of the model share it)."""
-    forward = cls.forward
-    if getattr(forward, "script_guard", False):
+    forward = cls.__dict__.get("forward")
+    if forward is None:  # inherited: guarded where it is defined
         return
 
+    @functools.wraps(forward)
     def guarded(self, *args, **kwargs):
         try:
             return forward(self, *args, **kwargs)
         except Exception as exc:
             raise as_script_error(exc) from exc
-    guarded.script_guard = True
     cls.forward = guarded
 
 
@@ -124,8 +133,11 @@ def check_output(model, name, x, expected_shape, why):
     """ScriptError unless model(x) per sample has `expected_shape` (the loss's need, `why`
     says which loss and data); x is a batch of CHECK_SAMPLES inputs."""
     last = _LastLayer()
-    with sg.no_grad(), sg.observe(last):
-        out = model(x)
+    try:
+        with sg.no_grad(), sg.observe(last):
+            out = model(x)
+    except Exception as exc:  # e.g. an engine container's layers that do not fit
+        raise as_script_error(exc) from exc
     if not isinstance(out, sg.Tensor):
         raise ScriptError(f"{name}.forward returned {type(out).__name__}, not a tensor")
     if tuple(out.shape[1:]) != tuple(expected_shape):

@@ -15,6 +15,7 @@ from app.project_validation import MAX_SCRIPT_CHARS, check_values, validate
 from app.script_model import ScriptError, build_script_model, parse_error, run_script
 from app.session import Session
 from app.specs import LayerSpec
+from engine import nn
 
 GOOD = """
 class Net(nn.Module):
@@ -80,8 +81,18 @@ def test_build_makes_the_last_module_class_with_the_seeded_weights():
     assert type(first.model).__name__ == "Net"
     for a, b in zip(first.model.parameters(), second.model.parameters()):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+    forward = nn.Sequential.forward
     model = build_script_model("def build():\n    return nn.Sequential(nn.Linear(2, 2))\n")
-    assert type(model).__name__ == "Sequential"
+    assert type(model).__name__ == "Sequential" and nn.Sequential.forward is forward
+
+
+def test_script_modules_inside_an_engine_container_report_their_line():
+    model = build_script_model(
+        "class Bad(nn.Module):\n    def forward(self, x):\n        return x @ x\n\n\n"
+        "def build():\n    return nn.Sequential(nn.Linear(2, 3), Bad())\n")
+    with pytest.raises(ScriptError) as caught:
+        model(sg.tensor(np.ones((4, 2), np.float32)))
+    assert caught.value.line == 3 and "matmul" in caught.value.message
 
 
 @pytest.mark.parametrize("source, line, message", [
@@ -90,10 +101,11 @@ def test_build_makes_the_last_module_class_with_the_seeded_weights():
     ("class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
      "        self.fc = nn.Linear(2, -3)\n", 4, "Linear"),
     ("x = 1\n", None, "the script defines no model"),
+    ("class Net(nn.Module):\n    pass\n", None, "NotImplementedError: Net has no forward"),
 ])
 def test_errors_while_compiling_or_building_name_the_line(source, line, message):
     with pytest.raises(ScriptError, match=message) as caught:
-        build_script_model(source)
+        build(script_project(source))
     assert caught.value.line == line
 
 
