@@ -9,8 +9,11 @@ import pytest
 import shiboken6
 
 from app.debugger import GraphNode
+from app.graph_model import build_graph_model
 from widgets.graph_items import FrameItem, NodeItem
 from widgets.graph_view import GraphView
+
+from .window_setup import open_window, wait_idle
 
 STEPS = 60
 
@@ -104,3 +107,20 @@ def test_collapsing_and_expanding_many_times_keeps_the_item_count(view):
         view.expand_all()
         counts.add((collapsed, len(view.scene().items())))
     assert len(counts) == 1
+
+
+def test_the_window_stepping_a_data_dependent_model_keeps_the_graph_scene_bounded(
+        qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path / "data", preset="dynamic_depth")
+    try:
+        view, sizes = window.graph_view, set()
+        for _ in range(24):
+            window.session.step("iteration")
+            wait_idle(window)  # pumps: the graph feed redraws the view
+            shown = {n.key for n in view.full.nodes if "vanished" not in n.status}
+            assert shown == set(build_graph_model(window.session.graph).by_key)
+            assert len(view.scene().items()) == expected_items(view)
+            sizes.add(len(window.session.graph))
+        assert len(sizes) > 1  # the depth changed with the batch
+    finally:
+        window.close()
