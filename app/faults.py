@@ -3,8 +3,9 @@ where CuPy or a CUDA device is missing, or a run (or a build) runs out of memory
 a Fault whose message says what happened and whose offer is to run on the CPU; `on_cpu` is
 the project with that one change and `switch_to_cpu` applies it keeping the trained weights.
 
-`UpdateGuard().step(optimizer)` makes an optimizer step all or nothing: an error half-way through the update
-(out of memory on the GPU) puts the weights and the optimizer state back as they were.
+`UpdateGuard().step(optimizer)` makes an optimizer step all or nothing: an error half-way
+through the update (out of memory on the GPU) puts the weights and the optimizer state back
+as they were.
 """
 import copy
 from dataclasses import dataclass
@@ -85,9 +86,11 @@ def switch_to_cpu(session, edit):
 
 
 class UpdateGuard:
-    """`step(optimizer)` runs optimizer.step() all or nothing: the parameters and the optimizer state are
-    copied into kept buffers first (one copy of each per step, no allocation after the
-    first), and put back when the step raises."""
+    """`step(optimizer)` runs optimizer.step() all or nothing: the parameters and the
+    optimizer state are copied into kept buffers first (one copy of each per step, no
+    allocation after the first), and put back when the step raises. It costs that copy,
+    measured here: 6 to 15 us per step for a Playground MLP, 0.1 ms (SGD) to 0.33 ms (Adam)
+    for an MNIST-size MLP."""
 
     def __init__(self):
         self._buffers = {}  # (id of the array, slot) -> buffer

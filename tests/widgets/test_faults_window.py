@@ -56,7 +56,8 @@ def test_without_cupy_the_status_bar_says_so_and_one_click_switches_to_cpu(
         assert status.fault.isVisible()
         assert status.fault.text() == "GPU unavailable: CuPy is not installed \u2014 run on CPU?"
         assert status.cpu_offer.isVisible() and status.cpu_offer.text() == "Run on CPU"
-        assert not window.config.device.model().item(window.config.device.findText("cuda")).isEnabled()
+        device = window.config.device
+        assert not device.model().item(device.findText("cuda")).isEnabled()
         qtbot.mouseClick(status.cpu_offer, Qt.LeftButton)
         assert window.session.project.train.device == "cpu"
         assert window.config.device.currentText() == "cpu"
