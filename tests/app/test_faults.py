@@ -211,6 +211,18 @@ def test_switching_to_cpu_keeps_the_trained_weights(session, monkeypatch):
     assert steps(session, 1).completed == 1
 
 
+def test_out_of_memory_while_building_is_a_message_not_a_crash(session, monkeypatch):
+    def build(project):
+        raise MemoryError("Unable to allocate 7.45 GiB for an array with shape (1000000000, 2) "
+                          "and data type float32")
+    monkeypatch.setattr("app.session.build", build)
+    session.set_project(load_preset("xor"))
+    assert session.debugger is None
+    assert session.build_error.startswith("Out of memory (host): Unable to allocate 7.45 GiB")
+    assert session.fault.kind == "out_of_memory"
+    assert "7.45 GiB" in session.run_blocker()
+
+
 def test_other_errors_keep_their_type_and_text():
     assert failure_message(ValueError("bad")) == "ValueError: bad"
     assert not faults.is_out_of_memory("ValueError: bad")

@@ -88,6 +88,8 @@ def test_out_of_memory_in_a_run_shows_the_message_and_the_cpu_offer_keeps_the_we
         assert "input shapes (" in status.fault.toolTip()
         assert status.cpu_offer.isVisible()
         assert window.statusBar().currentMessage() == state.error  # the hit, inline
+        log = window.hit_log
+        assert log.item(log.rowCount() - 1, 3).text() == state.error
         assert window.errors == []  # no dialog
         for key, array in kept.items():
             np.testing.assert_array_equal(array, weights(window)[key])
