@@ -24,6 +24,7 @@ from engine.tensor import default_generator
 
 from .breakpoints import BreakpointSet, Hit
 from .debugger import DebuggerState, Record
+from .faults import failure_message
 from .history import History
 from .static_build import compile_project
 from .stepping import Position
@@ -338,7 +339,7 @@ class StaticDebugger:
         self._status, self._abort = "stopped", None
 
     def _fail(self, exc):
-        message = f"{type(exc).__name__}: {exc}"
+        message = failure_message(exc, self.built.device)
         with self._cv:
             self._error = message
             self._last_hit = Hit("error", None, None, self._completed, message)

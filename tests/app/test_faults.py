@@ -227,3 +227,22 @@ def test_other_errors_keep_their_type_and_text():
     assert failure_message(ValueError("bad")) == "ValueError: bad"
     assert not faults.is_out_of_memory("ValueError: bad")
     assert current_fault(None, "Out of memory (host): x") is None
+
+
+def test_out_of_memory_in_static_mode_stops_with_the_same_message(session, monkeypatch):
+    project = load_preset("xor")
+    project.train.mode = "static"
+    session.set_project(project)
+    steps(session, 1)
+
+    def iteration():
+        raise MemoryError("Out of memory allocating 4,096 bytes")
+    monkeypatch.setattr(session.debugger, "_iteration", iteration)
+    session.step("iteration")
+    assert session.debugger.wait(10)
+    session.pump()
+    assert session.state.status == "stopped" and session.state.completed == 1
+    assert session.state.error.startswith("Out of memory (host): Out of memory allocating 4,096")
+    assert session.fault.kind == "out_of_memory"
+    monkeypatch.undo()
+    assert steps(session, 1).completed == 2
