@@ -33,18 +33,20 @@ def gpu_reason():
     return reason
 
 
-def failure_message(exc, device="cpu"):
-    """The message of an error that ended a run: for running out of memory, where (op,
-    layer, phase, shapes: the engine's text), the memory asked and what to do; otherwise
-    the error's type and text."""
+def failure_message(exc, device="cpu", building=False):
+    """The message of an error that ended a run (or a build): for running out of memory,
+    where (op, layer, phase, shapes: the engine's text), the memory asked, what was kept and
+    what to do; otherwise the error's type and text."""
     if not isinstance(exc, MemoryError):
         return f"{type(exc).__name__}: {exc}"
     where = "GPU" if (getattr(exc, "device", None) or device) == "cuda" else "host"
     advice = ("run on CPU, or lower the batch size" if where == "GPU"
               else "lower the batch size or the layer sizes")
     text = str(exc) or "the allocator gave no details"
-    return (f"{OUT_OF_MEMORY} ({where}): {text}. The run stopped; the weights are those of "
-            f"the last completed iteration and the project is unchanged: {advice}.")
+    kept = ("The project could not be built and is unchanged" if building else
+            "The run stopped; the weights are those of the last completed iteration and the "
+            "project is unchanged")
+    return f"{OUT_OF_MEMORY} ({where}): {text}. {kept}: {advice}."
 
 
 def is_out_of_memory(message):

@@ -121,8 +121,8 @@ class Session:
             try:
                 self.built = build(self.project)
             except (BuildError, ValueError, RuntimeError, MemoryError) as exc:
-                self.build_error = (failure_message(exc) if isinstance(exc, MemoryError)
-                                    else str(exc))
+                self.build_error = (failure_message(exc, self.project.train.device, True)
+                                    if isinstance(exc, MemoryError) else str(exc))
         elif self.report.errors:
             self.build_error = self.report.errors[0].message
         else:

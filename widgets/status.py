@@ -16,7 +16,6 @@ class DebuggerStatus:
         self.fault = QLabel()
         self.fault.setObjectName("status_fault")
         self.fault.setStyleSheet("color: #e0a030;")
-        self.fault.setWordWrap(False)
         self.cpu_offer = QPushButton()
         self.cpu_offer.setObjectName("status_cpu_offer")
         self.cpu_offer.setToolTip("Set the training device to CPU, keeping the trained weights")

@@ -219,6 +219,7 @@ def test_out_of_memory_while_building_is_a_message_not_a_crash(session, monkeypa
     session.set_project(load_preset("xor"))
     assert session.debugger is None
     assert session.build_error.startswith("Out of memory (host): Unable to allocate 7.45 GiB")
+    assert "could not be built and is unchanged" in session.build_error
     assert session.fault.kind == "out_of_memory"
     assert "7.45 GiB" in session.run_blocker()
 
