@@ -32,7 +32,7 @@ from engine.backend import device_of, to_numpy
 from engine.tensor import default_generator
 
 from .breakpoints import BreakpointSet, Hit
-from .faults import UpdateGuard, failure_message
+from .faults import failure_message
 from .history import LARGE, History, stats_dict, summarize, summarize_large
 from .node_keys import NodeKeys, in_layer
 from .stepping import Position, step_target
@@ -234,7 +234,6 @@ class Debugger:
         self._breakpoints = BreakpointSet()
         self._recorder = _Recorder(self)
         self._params = list(run.model.parameters())
-        self._update = UpdateGuard()  # an update that fails changes nothing
         self._param_names = {id(p): name for name, p in run.model.named_parameters()}
         self._key_names = {}  # NodeKeys' cache of key strings, shared by iterations
         self._initial = self._capture_initial()
@@ -456,7 +455,7 @@ class Debugger:
             loss.backward()
             self._end_backward(frame)
         frame.phase = "update"
-        self._update.step(run.optimizer)
+        run.optimizer.step()  # all or nothing: an error in it changes no weight
         with self._cv:
             frame.done = True
             self._completed += 1

@@ -3,9 +3,9 @@ where CuPy or a CUDA device is missing, or a run (or a build) runs out of memory
 a Fault whose message says what happened and whose offer is to run on the CPU; `on_cpu` is
 the project with that one change and `switch_to_cpu` applies it keeping the trained weights.
 
-`UpdateGuard().step(optimizer)` makes an optimizer step all or nothing: an error half-way
-through the update (out of memory on the GPU) puts the weights and the optimizer state back
-as they were.
+An optimizer step is all or nothing by itself (engine/optim.py plans every parameter's
+update before writing any), so a run that runs out of memory in its update keeps the weights
+of the last completed iteration.
 """
 import copy
 from dataclasses import dataclass
@@ -85,44 +85,3 @@ def switch_to_cpu(session, edit):
     if weights is not None and session.built is not None:
         session.built.model.load_state_dict(weights)
     return True
-
-
-class UpdateGuard:
-    """`step(optimizer)` runs optimizer.step() all or nothing: the parameters and the
-    optimizer state are copied into kept buffers first (one copy of each per step, no
-    allocation after the first), and put back when the step raises. It costs that copy,
-    measured here: 6 to 15 us per step for a Playground MLP, 0.1 ms (SGD) to 0.33 ms (Adam)
-    for an MNIST-size MLP."""
-
-    def __init__(self):
-        self._buffers = {}  # (id of the array, slot) -> buffer
-
-    def step(self, opt):
-        params = [(p, self._copy(("param", id(p)), p.data)) for p in opt.params]
-        state = {key: {name: self._copy((key, name), v) if hasattr(v, "shape") else v
-                       for name, v in entry.items()} for key, entry in opt.state.items()}
-        steps = opt.step_count
-        try:
-            opt.step()
-        except BaseException:
-            for p, saved in params:
-                p.data[...] = saved
-            for key in list(opt.state):
-                if key not in state:
-                    del opt.state[key]
-            for key, entry in state.items():
-                for name, v in entry.items():
-                    if hasattr(v, "shape"):
-                        opt.state[key][name][...] = v
-                    else:
-                        opt.state[key][name] = v
-            opt.step_count = steps
-            raise
-
-    def _copy(self, slot, array):
-        buffer = self._buffers.get(slot)
-        if buffer is None or buffer.shape != array.shape or buffer.dtype != array.dtype:
-            buffer = self._buffers[slot] = array.copy()
-        else:
-            buffer[...] = array
-        return buffer

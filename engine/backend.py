@@ -39,9 +39,9 @@ def inject_out_of_memory(after=0, where="forward", nbytes=1 << 30):
     the faults raised (one: the count stops after it)."""
     from . import autograd, optim  # noqa: PLC0415 (they import this module)
 
-    base, name = ((optim.Optimizer, "_update") if where == "update"
+    base, name = ((optim.Optimizer, "_plan") if where == "update"
                   else (autograd.Function, where))
-    if name not in ("forward", "backward", "_update"):
+    if name not in ("forward", "backward", "_plan"):
         raise ValueError(f"where must be 'forward', 'backward' or 'update', got {where!r}")
     lock, seen = threading.Lock(), {"calls": 0, "raised": 0}
 

@@ -1,5 +1,9 @@
 """Optimizers with PyTorch's update rules. Updates write into each parameter's array in
-place (so views and the debugger keep seeing the same parameter) and tell observers."""
+place (so views and the debugger keep seeing the same parameter) and tell observers.
+
+A step is all or nothing: each rule's `_plan` first computes the new values (the only part
+that allocates, so the only part that can run out of memory) and returns a function that
+writes them in place; `step` plans every parameter before it writes any."""
 from .autograd import notify_optimizer_step
 from .backend import get_array_module
 
@@ -19,18 +23,38 @@ class Optimizer:
             p.grad = None
 
     def step(self):
-        self.step_count += 1
+        writes = []
         for p in self.params:
             if p.grad is not None:
-                self._update(p, p.grad.data, self.state.setdefault(id(p), {}))
+                state = self.state.get(id(p), {})
+                writes.append((id(p), state, self._plan(p, p.grad.data, state)))
+        self.step_count += 1
+        for key, state, write in writes:
+            self.state[key] = state
+            write()
         notify_optimizer_step(self)
 
     def _update(self, p, g, state):
+        """Update one parameter now (the static executor's packed update)."""
+        self._plan(p, g, state)()
+
+    def _plan(self, p, g, state):
+        """Compute `p`'s update from its gradient `g` and `state`; return the function
+        that writes it (into p.data and state, in place)."""
         raise NotImplementedError
 
     def state_arrays(self):
         """{param index: {name: array}} for saving and for the debugger to show."""
         return {i: self.state[id(p)] for i, p in enumerate(self.params) if id(p) in self.state}
+
+
+def _store(state, name, value):
+    """state[name] = value, written into the existing array (packed views share it)."""
+    old = state.get(name)
+    if old is None:
+        state[name] = value
+    else:
+        old[...] = value
 
 
 class SGD(Optimizer):
@@ -41,18 +65,25 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
         self.momentum, self.weight_decay = momentum, weight_decay
 
-    def _update(self, p, g, state):
+    def _plan(self, p, g, state):
         if self.weight_decay:
             g = g + self.weight_decay * p.data
+        buf = None
         if self.momentum:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = g.copy()
+            old = state.get("momentum_buffer")
+            if old is None:
+                buf = g.copy()
             else:
-                buf *= self.momentum
+                buf = old * self.momentum
                 buf += g
             g = buf
-        p.data -= self.lr * g
+        step = self.lr * g
+
+        def write():
+            if buf is not None:
+                _store(state, "momentum_buffer", buf)
+            p.data -= step
+        return write
 
 
 class Adam(Optimizer):
@@ -65,28 +96,31 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
         self.betas, self.eps, self.weight_decay = tuple(betas), eps, weight_decay
 
-    def _update(self, p, g, state):
+    def _plan(self, p, g, state):
         xp = get_array_module(p.data)
         b1, b2 = self.betas
-        if self.weight_decay:
-            if self.decoupled:
-                p.data *= 1 - self.lr * self.weight_decay
-            else:
-                g = g + self.weight_decay * p.data
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
-        state["step"] += 1
-        t = state["step"]
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m *= b1
+        decay = self.weight_decay
+        if decay and not self.decoupled:
+            g = g + decay * p.data
+        t = state.get("step", 0) + 1
+        m = state.get("exp_avg")
+        v = state.get("exp_avg_sq")
+        m = (xp.zeros_like(p.data) if m is None else m) * b1
         m += (1 - b1) * g
-        v *= b2
+        v = (xp.zeros_like(p.data) if v is None else v) * b2
         v += (1 - b2) * g * g
         step_size = self.lr / (1 - b1 ** t)
         denom = xp.sqrt(v) / (1 - b2 ** t) ** 0.5 + self.eps
-        p.data -= step_size * m / denom
+        step = step_size * m / denom
+
+        def write():
+            if decay and self.decoupled:
+                p.data *= 1 - self.lr * decay
+            state["step"] = t
+            _store(state, "exp_avg", m)
+            _store(state, "exp_avg_sq", v)
+            p.data -= step
+        return write
 
 
 class AdamW(Adam):
