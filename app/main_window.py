@@ -137,11 +137,14 @@ class MainWindow(QMainWindow):
         return dock
 
     # ---- the project ----------------------------------------------------------------------
-    def set_project(self, project, path=None):
-        """Show `project` as a fresh document (the undo history starts again)."""
+    def set_project(self, project, path=None, weights_from=None):
+        """Show `project` as a fresh document (the undo history starts again); the weights
+        saved with the file `weights_from` are loaded when there are any."""
         self.undo_stack.clear()
-        self.session.set_project(project, path)
+        self.session.set_project(project, path, weights_from=weights_from)
         self._update_title()
+        if self.session.weights_error:
+            self.show_message(self.session.weights_error, 15000)
 
     def edit(self, project, description, merge=""):
         """A user edit: applied through the undo stack."""
@@ -155,7 +158,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open the project", str(exc))
             self.recent.remove(path)
             return False
-        self.set_project(project, Path(path))
+        self.set_project(project, Path(path), weights_from=Path(path))
         self.recent.add(path)
         return True
 
@@ -177,8 +180,16 @@ class MainWindow(QMainWindow):
         return True
 
     def write_autosave(self):
-        if self.session.project is not None and not self.undo_stack.isClean():
-            self.autosave.write(self.session.project, self.session.path)
+        """Autosave unsaved work with the current weights; a failure (disk full, folder
+        not writable) is a status message, and the next autosave tries again."""
+        session = self.session
+        if session.project is None or self.undo_stack.isClean():
+            return
+        state = session.built.model.state_dict() if session.built is not None else None
+        try:
+            self.autosave.write(session.project, session.path, state)
+        except (OSError, ProjectError) as exc:
+            self.show_message(f"autosave failed: {exc}")
 
     def offer_recovery(self):
         """At start: when the last session ended with unsaved work, offer to restore it."""
@@ -195,7 +206,8 @@ class MainWindow(QMainWindow):
         except ProjectError as exc:
             self.show_error("Cannot restore the autosave", str(exc))
             return False
-        self.set_project(project, Path(recovery.source) if recovery.source else None)
+        self.set_project(project, Path(recovery.source) if recovery.source else None,
+                         weights_from=recovery.path)
         self.undo_stack.resetClean()
         return True
 

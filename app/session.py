@@ -23,7 +23,7 @@ from .builder import BuildError, build, make_breakpoints
 from .debugger import Debugger
 from .faults import current_fault, failure_message
 from .history import STAT_NAMES, NotKept, stats_dict
-from .project import validate
+from .project import ProjectError, load_weights, validate, weights_path
 from .script_model import ScriptError
 from .static_debugger import StaticDebugger
 
@@ -73,6 +73,8 @@ class Session:
         self.path = None  # the file the project was opened from or saved to
         self.report = None
         self.built = None
+        self._weights_from = None  # the project file whose weights the next build loads
+        self.weights_error = None
         self.build_error = None  # message when the project does not build
         self.script_error = None  # ScriptError of a script project's last build, if it failed
         self.debugger = None
@@ -107,12 +109,16 @@ class Session:
                 fn(set(changes))
 
     # ---- the project -----------------------------------------------------------------------
-    def set_project(self, project, path=None, keep_path=False):
+    def set_project(self, project, path=None, keep_path=False, weights_from=None):
         """Show `project` (a copy is kept): validate it and, when valid, build a fresh run (a
-        script project is built on the first Run/Step instead: its script is user code)."""
+        script project is built on the first Run/Step instead: its script is user code).
+        `weights_from`: the project file whose weights (.npz beside it, saved with it) are
+        loaded into the built model, when there are any: the run starts from them and Reset
+        returns to them; weights that do not fit leave the fresh ones, `weights_error` says why."""
         self.project = copy.deepcopy(project)
         if not keep_path:
             self.path = path
+        self._weights_from, self.weights_error = weights_from, None
         self.report = validate(self.project)
         self._close_debugger()
         self._clear_run()
@@ -127,6 +133,7 @@ class Session:
             self.build_error = self.report.errors[0].message
         else:
             self.build_error = "a script is built on the first Run or Step"
+        self._load_weights()
         self._start_debugger()
         self._notify({"project", "state", "graph", "curves", "hits", "stats", "selection",
                       "breakpoints", "history", "viewed"})
@@ -148,6 +155,7 @@ class Session:
             self._notify({"hits"})
             return False
         self.script_error = self.build_error = None
+        self._load_weights()
         self._start_debugger()
         if self.debugger is None:  # static mode could not compile the script's model
             self.script_error = ScriptError(self.build_error)
@@ -156,6 +164,15 @@ class Session:
             return False
         self._notify({"project", "state", "graph", "stats", "breakpoints", "history"})
         return True
+
+    def _load_weights(self):
+        source, self._weights_from = self._weights_from, None
+        if source is None or self.built is None or not weights_path(source).exists():
+            return
+        try:
+            load_weights(weights_path(source), self.built.model, source)
+        except ProjectError as exc:
+            self.weights_error = f"the saved weights were not loaded: {exc}"
 
     def _start_debugger(self):
         """The debugger (dynamic or static) of `built`, subscribed, with the breakpoints."""
