@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self.graph_view = GraphView()
         self.inspector = TensorInspector()
         self.graph_feed = GraphFeed(self.session, self.graph_view)
-        self.inspector_feed = InspectorFeed(self.session, self.inspector)
+        self.inspector_feed = InspectorFeed(self.session, self.inspector, self.show_message)
         self.timeline = Timeline()
         self.nodes = NodeTable(self.session)
         self.curves = CurvesView(self.session)

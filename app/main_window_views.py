@@ -55,10 +55,21 @@ class GraphFeed:
 
 
 class InspectorFeed:
-    def __init__(self, session, inspector):
+    """The selected node in the inspector; in static mode, "Add to fetch list" recompiles
+    the graph to fetch a node that is not fetched (the cost is said in the status bar)."""
+
+    def __init__(self, session, inspector, show_message=None):
         self.session, self.view = session, inspector
+        self.show_message = show_message or (lambda text, timeout_ms=0: None)
         self._stale = False
         session.subscribe(self._changed)
+        inspector.fetch_requested.connect(self._fetch)
+
+    def _fetch(self, key):
+        try:
+            self.show_message(self.session.add_fetch(key), 15000)
+        except (ValueError, KeyError) as exc:
+            self.show_message(str(exc), 15000)
 
     def _changed(self, changes):
         if changes & {"selection", "project", "stats", "state", "viewed"}:
@@ -79,6 +90,7 @@ class InspectorFeed:
         else:
             value, grad, stats = session.value(key), session.grad(key), session.stats.get(key)
             message = None if value is not None else session.missing_message(key)
+        self.view.set_fetch_target(key if value is None and session.can_fetch(key) else None)
         self.view.show_node(key, value, grad, stats, session.history_series(key),
                             message=message, device=device)
 

@@ -39,6 +39,10 @@ def gpu_status():
     return available, "" if available else (reason or "no CUDA device")
 
 
+def _kib(nbytes):
+    return f"{nbytes / 1024:.1f} KiB"
+
+
 def test_accuracy(built, loss_name):
     """Accuracy of the model on the test split (classification losses), else None."""
     test = built.test_set
@@ -372,6 +376,24 @@ class Session:
         """Why the node `key` has no value now (static mode: it is not fetched)."""
         explain = getattr(self.debugger, "missing_message", None)
         return explain(key) if explain is not None else "not computed in this iteration yet"
+
+    def can_fetch(self, key):
+        """Whether `key` is a node the static graph can be recompiled to fetch (static mode)."""
+        build = getattr(self.debugger, "build", None)
+        return build is not None and key in build.fetchable_keys()
+
+    def add_fetch(self, key):
+        """Static mode: recompile fetching `key` too, so the inspector shows it from the next
+        step; returns what it cost, in words (recompile time, peak memory before -> after)."""
+        if not self.can_fetch(key):
+            raise ValueError(f"{key} cannot be added to the fetch list (static mode only, "
+                             "a node of the compiled graph not fetched yet)")
+        before = self.debugger.build
+        build = self.debugger.set_fetches(before.fetch_keys + (key,))
+        self._notify({"graph", "selection"})
+        return (f"fetching {key}: recompiled in {build.recompile_seconds * 1e3:.1f} ms, peak "
+                f"memory {_kib(before.peak_bytes_after)} -> {_kib(build.peak_bytes_after)}; "
+                f"its value shows from the next step")
 
     def _read(self, key, what):
         if self.debugger is None:

@@ -27,6 +27,7 @@ COPY_LIMIT = 100_000  # values copied to the clipboard at most
 
 class TensorInspector(QWidget):
     gradient_check_requested = Signal(str)
+    fetch_requested = Signal(str)  # static mode: recompile fetching this node
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -58,6 +59,11 @@ class TensorInspector(QWidget):
             lambda: self.gradient_check_requested.emit(self.check_target))
         self.check_result = QLabel()
         self.check_result.setWordWrap(True)
+        self.fetch_button = QPushButton("Add to fetch list")
+        self.fetch_button.setToolTip("Static mode keeps only fetched tensors: recompile the "
+                                     "graph to fetch this node at every step")
+        self.fetch_button.clicked.connect(lambda: self.fetch_requested.emit(self.fetch_target))
+        self.fetch_target = None
 
         plots = QHBoxLayout()
         plots.addWidget(self.value_plot, 1)
@@ -71,6 +77,7 @@ class TensorInspector(QWidget):
         check_row = QHBoxLayout()
         check_row.addWidget(self.check_button)
         check_row.addWidget(self.check_result, 1)
+        check_row.addWidget(self.fetch_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addLayout(check_row)
@@ -80,6 +87,7 @@ class TensorInspector(QWidget):
         layout.addWidget(self.sparkline)
         self._enable(False)
         self.set_gradient_check_target(None)
+        self.set_fetch_target(None)
 
     def set_gradient_check_target(self, key, why_not="select a parameter to check its gradient"):
         """Enable "Check gradient" for parameter `key`; None disables it (`why_not` as tip)."""
@@ -90,6 +98,11 @@ class TensorInspector(QWidget):
         self.check_button.setToolTip(why_not if key is None else
                                      f"Compare the engine's gradient of {key} with central "
                                      "finite differences")
+
+    def set_fetch_target(self, key):
+        """Show "Add to fetch list" for node `key` (static mode, not fetched); None hides it."""
+        self.fetch_target = key
+        self.fetch_button.setVisible(key is not None)
 
     def show_gradient_check(self, text, ok):
         """The verdict of a gradient check (green when it agrees, red otherwise)."""

@@ -55,3 +55,44 @@ def test_static_mode_in_the_window(qtbot, tmp_path):
         assert "shape scalar" in window.inspector.header.text()
     finally:
         window.close()
+
+
+def test_add_to_fetch_list_from_the_inspector(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path / "data", preset="xor")
+    try:
+        window.config.mode.setCurrentText("static")
+        session, inspector = window.session, window.inspector
+        session.step("iteration")
+        wait_idle(window)
+        session.select("1/tanh#0")
+        window.inspector_feed.refresh()
+        assert inspector.fetch_button.isVisibleTo(inspector)
+        assert inspector.fetch_target == "1/tanh#0"
+
+        inspector.fetch_button.click()
+        message = window.statusBar().currentMessage()
+        assert message.startswith("fetching 1/tanh#0: recompiled in ") and "KiB" in message
+        assert "1/tanh#0" in session.debugger.build.fetch_keys
+        session.step("iteration")
+        wait_idle(window)
+        window.inspector_feed.refresh()
+        value = session.value("1/tanh#0")
+        assert value is not None and value.shape == (session.project.train.batch_size, 8)
+        assert abs(value).max() <= 1.0  # a tanh
+        assert not inspector.fetch_button.isVisibleTo(inspector)
+        assert "fetch list" not in inspector.header.text()
+    finally:
+        window.close()
+
+
+def test_no_fetch_button_in_dynamic_mode(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path / "data", preset="xor")
+    try:
+        window.session.step("op")
+        wait_idle(window)
+        window.session.select("1/tanh#0")
+        window.inspector_feed.refresh()
+        assert not window.inspector.fetch_button.isVisibleTo(window.inspector)
+        assert not window.session.can_fetch("1/tanh#0")
+    finally:
+        window.close()
