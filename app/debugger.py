@@ -19,9 +19,6 @@ Every command bumps a generation counter; views take compact records with `drain
 values and gradients of the current iteration while paused, and the `history`. Callbacks
 (`subscribe`) run on the worker thread; app/debugger_qt.py turns them into Qt signals.
 """
-import copy
-import threading
-from collections import deque
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
@@ -31,11 +28,12 @@ from engine import Observer, Tensor, observe, scope, tensor
 from engine.backend import device_of, to_numpy
 from engine.tensor import default_generator
 
-from .breakpoints import BreakpointSet, Hit
+from .breakpoints import Hit
 from .faults import failure_message
 from .history import LARGE, History, stats_dict, summarize, summarize_large
 from .node_keys import NodeKeys, in_layer
 from .stepping import Position, step_target
+from .worker_commands import Record, WorkerCommands, capture_start, restore_start
 
 LOSS_SCOPE = "loss"
 _STEP_HITS = {"op": "step_op", "layer": "step_layer", "out": "step_out", "phase": "step_phase",
@@ -61,16 +59,6 @@ class GraphNode(NamedTuple):
     dtype: Any
     requires_grad: bool
     fused_from: tuple = ()  # static mode: the ops a fused node of a compiled graph runs
-
-
-class Record(NamedTuple):
-    """A compact record for the views: kind "values"/"grads" (keys, stats), "graph" (nodes,
-    new_keys, absent_keys), "iteration" (loss) or "stopped" (hit, position)."""
-
-    kind: str
-    generation: int
-    iteration: int
-    data: dict
 
 
 @dataclass(frozen=True)
@@ -221,101 +209,23 @@ class _Recorder(Observer):
             d._reached(Position(f.iteration, "forward", "layer_end", f.last_key, None, path, path))
 
 
-class Debugger:
+class Debugger(WorkerCommands):
     """Drives a TrainingRun in a worker thread (see the module docstring)."""
 
     def __init__(self, run, history=None, buffer_size=4096):
+        super().__init__(buffer_size)
         self.training = run
         self.history = history if history is not None else History()
-        self._cv = threading.Condition()
-        self._records = deque(maxlen=buffer_size)
-        self._listeners = {"stopped": [], "state_changed": [], "iteration_finished": [],
-                           "error": []}
-        self._breakpoints = BreakpointSet()
         self._recorder = _Recorder(self)
         self._params = list(run.model.parameters())
         self._param_names = {id(p): name for name, p in run.model.named_parameters()}
         self._key_names = {}  # NodeKeys' cache of key strings, shared by iterations
-        self._initial = self._capture_initial()
-        self._thread = None
-        self._generation = 0
-        self._status = "stopped"
-        self._command = None  # a step mode, "run" or "pause", for the worker to adopt
-        self._abort = None  # "stop", "reset" or "close"
+        self._initial = capture_start(run.model, run.optimizer, run.data)
         self._target = None  # predicate over positions where the current step stops
         self._target_hit = None
         self._clear_run()
 
-    # ---- commands (any thread) ----------------------------------------------------------
-    def step_op(self):
-        self._send("op")
-
-    def step_layer(self):
-        self._send("layer")
-
-    def step_out(self):
-        self._send("out")
-
-    def step_phase(self):
-        self._send("phase")
-
-    def step_iteration(self):
-        self._send("iteration")
-
-    def run(self):
-        """Run until a breakpoint (or a pause)."""
-        self._send("run")
-
-    def pause(self):
-        self._send("pause")
-
-    def stop(self):
-        """Abandon the iteration in progress; the weights stay as the last update left them."""
-        self._send("stop")
-
-    def reset(self):
-        """Stop, then restore the initial weights, optimizer state and data order."""
-        self._send("reset")
-
-    def close(self, timeout=5.0):
-        """Stop and end the worker thread."""
-        self._send("close")
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    def wait(self, timeout=5.0):
-        """Block until the worker is paused or stopped with no command pending; False when
-        `timeout` seconds passed first."""
-        with self._cv:
-            return self._cv.wait_for(lambda: self._command is None and self._abort is None
-                                     and self._status != "running", timeout)
-
-    def _send(self, command):
-        with self._cv:
-            self._generation += 1
-            idle = self._status == "stopped"
-            if command in ("stop", "reset", "close"):
-                self._command = None
-                if idle and command == "reset":
-                    self._reset_now()
-                elif command == "close" or not idle:
-                    self._abort = command
-            elif command == "pause" and idle:
-                self._command = None
-            else:
-                self._command = command
-                if idle and (self._thread is None or not self._thread.is_alive()):
-                    self._thread = threading.Thread(target=self._worker, daemon=True,
-                                                    name="stepgraph-debugger")
-                    self._thread.start()
-            self._cv.notify_all()
-
     # ---- breakpoints --------------------------------------------------------------------
-    def breakpoints(self):
-        with self._cv:
-            return list(self._breakpoints.items)
-
     def set_breakpoints(self, breakpoints):
         with self._cv:
             self._breakpoints = self._breakpoints.replaced(breakpoints)
@@ -339,29 +249,6 @@ class Debugger:
         return not present
 
     # ---- what the views read (any thread) -----------------------------------------------
-    def subscribe(self, stopped=None, state_changed=None, iteration_finished=None, error=None):
-        """Callbacks, run on the worker thread: stopped(hit), state_changed(state),
-        iteration_finished(iteration, loss), error(message)."""
-        for name, fn in (("stopped", stopped), ("state_changed", state_changed),
-                         ("iteration_finished", iteration_finished), ("error", error)):
-            if fn is not None:
-                self._listeners[name].append(fn)
-
-    def state(self):
-        """A consistent snapshot (DebuggerState)."""
-        with self._cv:
-            return self._state_unlocked()
-
-    def drain(self, limit=None):
-        """The records appended since the last drain (current generation only), oldest first."""
-        with self._cv:
-            batch = list(self._records) if limit is None else [
-                self._records.popleft() for _ in range(min(limit, len(self._records)))]
-            if limit is None:
-                self._records.clear()
-            generation = self._generation
-        return [r for r in batch if r.generation == generation]
-
     def value(self, key):
         """A host copy of a node's output in the current iteration."""
         return self._tensor_of(key, "values")
@@ -614,13 +501,6 @@ class Debugger:
         self._emit("stopped", self._last_hit)
 
     # ---- helpers (called with the lock held unless said otherwise) ----------------------
-    def _push(self, kind, iteration, **data):
-        self._records.append(Record(kind, self._generation, iteration, data))
-
-    def _emit(self, name, *args):
-        for fn in self._listeners[name]:
-            fn(*args)
-
     def _state_unlocked(self):
         f = self._frame
         return DebuggerState(
@@ -628,16 +508,6 @@ class Debugger:
             self._completed, self._position, self._last_hit,
             self._losses[-1] if self._losses else None, tuple(f.nodes) if f else (),
             self._new_keys, self._absent_keys, self._error)
-
-    def _capture_initial(self):
-        opt = self.training.optimizer
-        data = self.training.data
-        loader_rngs = [v for v in getattr(data, "__dict__", {}).values()
-                       if isinstance(v, np.random.Generator)]
-        return dict(weights=self.training.model.state_dict(),
-                    optimizer=copy.deepcopy(opt.state), steps=opt.step_count,
-                    rng=default_generator().bit_generator.state,
-                    loader_rngs=[(g, g.bit_generator.state) for g in loader_rngs])
 
     def _clear_run(self):
         self._completed = 0
@@ -653,14 +523,7 @@ class Debugger:
         self._new_keys = self._absent_keys = frozenset()
 
     def _reset_now(self):
-        run, init = self.training, self._initial
-        run.model.load_state_dict(init["weights"])
-        run.optimizer.state = copy.deepcopy(init["optimizer"])
-        run.optimizer.step_count = init["steps"]
-        run.optimizer.zero_grad()
-        default_generator().bit_generator.state = init["rng"]
-        for generator, state in init["loader_rngs"]:
-            generator.bit_generator.state = state
+        restore_start(self._initial, self.training.model, self.training.optimizer)
         self.history.clear()
         self._clear_run()
 

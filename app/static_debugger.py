@@ -14,20 +14,15 @@ says to add it to the fetch list, and `set_fetches(keys)` recompiles (between it
 `state().graph` is the compiled graph. Reset restores the initial weights, optimizer state
 and batch order, as Debugger.reset does.
 """
-import copy
-import threading
-from collections import deque
-
 import numpy as np
 
-from engine.tensor import default_generator
-
-from .breakpoints import BreakpointSet, Hit
-from .debugger import DebuggerState, Record
+from .breakpoints import Hit
+from .debugger import DebuggerState
 from .faults import failure_message
 from .history import History
 from .static_build import compile_project
 from .stepping import Position
+from .worker_commands import WorkerCommands, capture_start, restore_start
 
 _STEP_HITS = {"op": "step_op", "layer": "step_layer", "out": "step_out", "phase": "step_phase",
               "iteration": "step_iteration"}
@@ -39,28 +34,21 @@ def not_fetched_message(key):
             "list")
 
 
-class StaticDebugger:
+class StaticDebugger(WorkerCommands):
     """See the module docstring. Raises app.builder.BuildError when the project cannot be
     compiled (naming the layer)."""
 
+    thread_name = "stepgraph-static-debugger"
+
     def __init__(self, built, project, history=None, buffer_size=4096, fetch_keys=()):
+        super().__init__(buffer_size)
         self.built = built
         self.project = project
         self.build = compile_project(built, project.train, tuple(fetch_keys))
         self.history = history if history is not None else History()
         self.unavailable_breakpoints = ()
-        self._cv = threading.Condition()
-        self._records = deque(maxlen=buffer_size)
-        self._listeners = {"stopped": [], "state_changed": [], "iteration_finished": [],
-                           "error": []}
-        self._breakpoints = BreakpointSet()
         self._graph = self.build.graph_nodes("compiled")
-        self._initial = self._capture_initial()
-        self._thread = None
-        self._generation = 0
-        self._status = "stopped"
-        self._command = None  # a step mode, "run" or "pause", for the worker to adopt
-        self._abort = None  # "stop", "reset" or "close"
+        self._initial = capture_start(built.model, built.optimizer, built.data)
         self._clear_run()
 
     @property
@@ -71,73 +59,11 @@ class StaticDebugger:
     def loss_key(self):
         return self.build.loss_key
 
-    # ---- commands (any thread) ----------------------------------------------------------
-    def step_op(self):
-        self._send("op")
-
-    def step_layer(self):
-        self._send("layer")
-
-    def step_out(self):
-        self._send("out")
-
-    def step_phase(self):
-        self._send("phase")
-
-    def step_iteration(self):
-        self._send("iteration")
-
-    def run(self):
-        self._send("run")
-
-    def pause(self):
-        self._send("pause")
-
     def stop(self):
         """Stop after the iteration in progress (a Session.run is never cut in two)."""
         self._send("stop")
 
-    def reset(self):
-        """Stop, then restore the initial weights, optimizer state and data order."""
-        self._send("reset")
-
-    def close(self, timeout=5.0):
-        self._send("close")
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    def wait(self, timeout=5.0):
-        """Block until paused or stopped with no command pending; False on timeout."""
-        with self._cv:
-            return self._cv.wait_for(lambda: self._command is None and self._abort is None
-                                     and self._status != "running", timeout)
-
-    def _send(self, command):
-        with self._cv:
-            self._generation += 1
-            idle = self._status == "stopped"
-            if command in ("stop", "reset", "close"):
-                self._command = None
-                if idle and command == "reset":
-                    self._reset_now()
-                elif command == "close" or not idle:
-                    self._abort = command
-            elif command == "pause" and idle:
-                self._command = None
-            else:
-                self._command = command
-                if self._thread is None or not self._thread.is_alive():
-                    self._thread = threading.Thread(target=self._worker, daemon=True,
-                                                    name="stepgraph-static-debugger")
-                    self._thread.start()
-            self._cv.notify_all()
-
     # ---- breakpoints and fetches --------------------------------------------------------
-    def breakpoints(self):
-        with self._cv:
-            return list(self._breakpoints.items)
-
     def set_breakpoints(self, breakpoints):
         """Set the breakpoints; those a compiled iteration cannot check are kept apart in
         `unavailable_breakpoints` (and named in the next hit)."""
@@ -160,26 +86,6 @@ class StaticDebugger:
         return build
 
     # ---- what the views read (any thread) -----------------------------------------------
-    def subscribe(self, stopped=None, state_changed=None, iteration_finished=None, error=None):
-        """Callbacks, run on the worker thread, as Debugger.subscribe."""
-        for name, fn in (("stopped", stopped), ("state_changed", state_changed),
-                         ("iteration_finished", iteration_finished), ("error", error)):
-            if fn is not None:
-                self._listeners[name].append(fn)
-
-    def state(self):
-        with self._cv:
-            return self._state_unlocked()
-
-    def drain(self, limit=None):
-        with self._cv:
-            batch = list(self._records) if limit is None else [
-                self._records.popleft() for _ in range(min(limit, len(self._records)))]
-            if limit is None:
-                self._records.clear()
-            generation = self._generation
-        return [r for r in batch if r.generation == generation]
-
     def value(self, key):
         """A host copy of a fetched tensor (or the loss) of the last iteration."""
         with self._cv:
@@ -352,28 +258,11 @@ class StaticDebugger:
         self._emit("stopped", self._last_hit)
 
     # ---- helpers (called with the lock held) --------------------------------------------
-    def _push(self, kind, iteration, **data):
-        self._records.append(Record(kind, self._generation, iteration, data))
-
-    def _emit(self, name, *args):
-        for fn in self._listeners[name]:
-            fn(*args)
-
     def _state_unlocked(self):
         return DebuggerState(
             self._generation, self._status, self._completed, self._completed, self._position,
             self._last_hit, self._losses[-1] if self._losses else None, self._graph,
             frozenset(), frozenset(), self._error)
-
-    def _capture_initial(self):
-        opt = self.built.optimizer
-        loader_rngs = [v for v in getattr(self.built.data, "__dict__", {}).values()
-                       if isinstance(v, np.random.Generator)]
-        return dict(weights={k: np.array(v, copy=True)
-                             for k, v in self.built.model.state_dict().items()},
-                    optimizer=copy.deepcopy(opt.state), steps=opt.step_count,
-                    rng=default_generator().bit_generator.state,
-                    loader_rngs=[(g, g.bit_generator.state) for g in loader_rngs])
 
     def _clear_run(self):
         self._completed = 0
@@ -388,13 +277,6 @@ class StaticDebugger:
         self._push("graph", 0, nodes=self._graph, new_keys=frozenset(), absent_keys=frozenset())
 
     def _reset_now(self):
-        built, init = self.built, self._initial
-        built.model.load_state_dict(init["weights"])
-        built.optimizer.state = copy.deepcopy(init["optimizer"])
-        built.optimizer.step_count = init["steps"]
-        built.optimizer.zero_grad()
-        default_generator().bit_generator.state = init["rng"]
-        for generator, state in init["loader_rngs"]:
-            generator.bit_generator.state = state
+        restore_start(self._initial, self.built.model, self.built.optimizer)
         self.history.clear()
         self._clear_run()
