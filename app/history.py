@@ -35,71 +35,89 @@ def summarize(arrays):
     Small arrays of equal shape are stacked and reduced together along rows (one call per
     statistic for the whole group); sums go through BLAS (a product with a vector of ones)."""
     out = np.full((len(arrays), len(STAT_NAMES)), np.nan)
-    groups, scalars, scalar_rows = {}, [], []
-    for i, a in enumerate(arrays):
-        size = a.size
-        if size > LARGE:
-            groups[i] = [i]
-        elif size == 1 and type(a) is np.ndarray:
-            scalars.append(i)
-            scalar_rows.append(_scalar_stats(a.item()))
-        elif size:
-            groups.setdefault((a.shape, a.dtype, type(a)), []).append(i)
-    if scalars:
-        out[scalars] = scalar_rows
+    groups, scalars = {}, []
     with np.errstate(all="ignore"):  # non-finite values give non-finite statistics
+        for i, a in enumerate(arrays):
+            size = a.size
+            if size == 1 and isinstance(a, _HOST):
+                scalars.append(i)
+            elif size > LARGE and type(a) is np.ndarray:
+                out[i] = _summarize_host(a)
+            elif size:
+                group = (a.shape, a.dtype.char, type(a)) if size <= LARGE else i
+                rows = groups.get(group)
+                if rows is None:
+                    groups[group] = [i]
+                else:
+                    rows.append(i)
+        if scalars:
+            out[scalars] = _scalar_stats(np.array([arrays[i].item() for i in scalars], float))
         for rows in groups.values():
-            if len(rows) == 1 and isinstance(arrays[rows[0]], np.ndarray):
-                out[rows[0]] = _summarize_host(arrays[rows[0]])
-            else:
-                out[rows] = _summarize_rows([arrays[i] for i in rows])
+            out[rows] = _summarize_rows([arrays[i] for i in rows])
     return out
 
 
 def summarize_large(a):
     """Statistics (a row) of one array, computed now if it is a large host array, else None
     (small arrays are cheaper in batches; device arrays stay on the device until then)."""
-    if a.size <= LARGE or not isinstance(a, np.ndarray):
+    if a.size <= LARGE or type(a) is not np.ndarray:
         return None
-    with np.errstate(all="ignore"):
-        return _summarize_host(a)
+    return _summarize_host(a)
 
 
 def _summarize_host(a):
-    """One host array: five passes (two of them BLAS), the rest in Python floats."""
+    """One host array: five passes (two of them BLAS), the rest in Python floats. None of
+    them warns on finite values; the rare paths that may are under np.errstate."""
     f = a.reshape(-1)
     if f.dtype.kind != "f":
         f = f.astype(np.float64)
     n = f.size
     squares = float(np.dot(f, f))
-    total = float(f @ _ones(n, f.dtype, np))
+    total = float(np.dot(f, _ones(n, f.dtype, np)))
     nonfinite = 0
-    if not math.isfinite(squares):
-        nonfinite = n - int(np.count_nonzero(np.isfinite(f)))
-        wide = f.astype(np.float64)  # squares may overflow in float32 on finite values
-        squares, total = float(np.dot(wide, wide)), float(wide.sum())
     mean = total / n
     var = squares / n - mean * mean
-    if not var > 0.1 * mean * mean:  # cancellation (or non-finite): centre, in float64
-        wide = f.astype(np.float64)
-        mean = float(wide.sum()) / n
-        centred = wide - mean
-        var = float(np.dot(centred, centred)) / n
-    lo, hi = float(np.minimum.reduce(f)), float(np.maximum.reduce(f))
-    zeros = np.count_nonzero(f == 0) / n if not (lo > 0 or hi < 0) else 0.0  # NaN: counted
+    if not var > 0.1 * mean * mean or squares == math.inf:  # non-finite, cancellation, overflow
+        with np.errstate(all="ignore"):
+            nonfinite, mean, var, squares = _wide_moments(f)
+    lo, hi = float(_minimum(f)), float(_maximum(f))
+    zeros = _count(f == 0) / n if not (lo > 0 or hi < 0) else 0.0  # NaN: counted
     return (mean, math.sqrt(var) if var >= 0 else math.nan, lo, hi,
             math.sqrt(squares) if squares >= 0 else math.nan, zeros, nonfinite)
 
 
+def _wide_moments(f):
+    """(non-finite count, mean, variance, sum of squares) in float64, the variance centred:
+    for the arrays whose float32 moments cannot be trusted."""
+    n = f.size
+    wide = f.astype(np.float64)
+    squares = float(np.dot(wide, wide))
+    nonfinite = 0 if math.isfinite(squares) else n - int(np.count_nonzero(np.isfinite(f)))
+    mean = float(wide.sum()) / n
+    centred = wide - mean
+    return nonfinite, mean, float(np.dot(centred, centred)) / n, squares
+
+
+_minimum, _maximum, _count = np.minimum.reduce, np.maximum.reduce, np.count_nonzero
+_HOST = (np.ndarray, np.generic)  # numpy scalars (e.g. a loss) are host values too
+
+
 def _scalar_stats(v):
-    v = float(v)
-    finite = math.isfinite(v)
-    return (v, 0.0 if finite else math.nan, v, v, abs(v), float(v == 0), 0.0 if finite else 1.0)
+    """Statistics of single values (a float64 vector): one row each."""
+    finite = np.isfinite(v)
+    return np.stack([v, np.where(finite, 0.0, np.nan), v, v, np.abs(v), v == 0, ~finite], axis=1)
 
 
 @lru_cache(maxsize=64)
 def _ones(n, dtype, xp):
     return xp.ones(n, dtype=dtype)
+
+
+def _row_dots(m, xp):
+    """The dot product of each row of `m` with itself."""
+    if xp is np and hasattr(np, "vecdot"):  # numpy >= 2: one pass, no temporary
+        return np.vecdot(m, m)
+    return xp.einsum("ij,ij->i", m, m)
 
 
 def _summarize_rows(arrays):
@@ -112,31 +130,30 @@ def _summarize_rows(arrays):
         m = (xp.concatenate(arrays) if arrays[0].ndim else xp.stack(arrays)).reshape(k, n)
     if m.dtype.kind != "f":
         m = m.astype(xp.float64)
-    if k == 1:
-        f = m[0]
-        squares = xp.reshape(xp.dot(f, f), (1,))
-        zeros = xp.reshape(xp.count_nonzero(f == 0), (1,))
-    else:
-        squares = xp.einsum("ij,ij->i", m, m)
-        zeros = xp.add.reduce(m == 0, axis=1, dtype=xp.int32)  # rows <= LARGE: no overflow
-    squares = squares.astype(xp.float64)
+    squares = _row_dots(m, xp).astype(xp.float64)
     mean = (m @ _ones(n, m.dtype, xp)).astype(xp.float64) / n
     if xp is np and np.isfinite(squares).all():
-        nonfinite = np.zeros(k)
+        nonfinite = 0.0
     else:
         nonfinite = n - xp.isfinite(m).sum(axis=1)
         wide = m.astype(xp.float64)  # squares may overflow in float32 on finite values
-        squares = xp.einsum("ij,ij->i", wide, wide)
+        squares = _row_dots(wide, xp)
         mean = wide.sum(axis=1) / n
     var = squares / n - mean * mean
     if xp is not np or not (var > 0.1 * mean * mean).all():  # cancellation: centre, in float64
         wide = m.astype(xp.float64)
         mean = wide.sum(axis=1) / n
         centred = wide - mean[:, None]
-        var = xp.einsum("ij,ij->i", centred, centred) / n
-    stats = xp.stack([mean, xp.sqrt(var), m.min(axis=1).astype(xp.float64),
-                      m.max(axis=1).astype(xp.float64), xp.sqrt(squares), zeros / n,
-                      nonfinite.astype(xp.float64)], axis=1)
+        var = _row_dots(centred, xp) / n
+    stats = xp.empty((k, len(STAT_NAMES)))
+    stats[:, 0] = mean
+    stats[:, 1] = xp.sqrt(var)
+    stats[:, 2] = m.min(axis=1)
+    stats[:, 3] = m.max(axis=1)
+    stats[:, 4] = xp.sqrt(squares)
+    stats[:, 5] = xp.add.reduce(m == 0, axis=1, dtype=xp.int32)  # rows <= LARGE: no overflow
+    stats[:, 5] /= n
+    stats[:, 6] = nonfinite
     return stats if xp is np else stats.get()
 
 

@@ -46,6 +46,22 @@ def test_non_finite_values_are_counted():
     assert np.isnan(rows[2]).all()
 
 
+@pytest.mark.parametrize("shape", [(32, 16), (128, 256)])
+def test_float32_overflow_nan_and_numpy_scalars_on_both_paths(shape):
+    """Squares that overflow float32 on finite values, NaN and inf, and numpy scalars (a
+    loss) among arrays: the same statistics as numpy's in float64."""
+    rng = np.random.default_rng(1)
+    huge = (rng.standard_normal(shape) * 1e20).astype(np.float32)
+    nan = rng.standard_normal(shape).astype(np.float32)
+    nan.flat[[5, 9]] = [np.nan, np.inf]
+    arrays = [huge, nan, np.float32(2.5), np.float32(0.0), huge.copy()]
+    with np.errstate(all="ignore"):
+        expected = [numpy_stats(np.asarray(a)) for a in arrays]
+    got = summarize(arrays)
+    for row, want in zip(got, expected):
+        np.testing.assert_allclose(row, want, rtol=2e-4, atol=1e-6)
+
+
 def test_queries_over_iterations():
     h = History()
     for i in range(4):
