@@ -3,7 +3,6 @@ per-thread grad mode, scopes and observers, and the non-recursive backward pass.
 import itertools
 import threading
 import weakref
-from contextlib import contextmanager
 
 from .backend import DeviceError, OutOfMemoryError, device_of
 
@@ -45,26 +44,34 @@ class Observer:
         """A module's forward returned `output` (step layer / step out stop here)."""
 
 
-@contextmanager
-def observe(*observers):
-    """Attach observers to this thread for the duration of the block."""
-    previous = _state.observers
-    _state.observers = previous + observers
-    try:
-        yield observers[0] if len(observers) == 1 else observers
-    finally:
-        _state.observers = previous
+class observe:
+    """Attach observers to this thread for the duration of the block (`with observe(o) as o`).
+    A class, not a generator: the debugger enters it at every iteration."""
+
+    def __init__(self, *observers):
+        self.observers = observers
+
+    def __enter__(self):
+        self.previous = _state.observers
+        _state.observers = self.previous + self.observers
+        return self.observers[0] if len(self.observers) == 1 else self.observers
+
+    def __exit__(self, *exc):
+        _state.observers = self.previous
 
 
-@contextmanager
-def scope(name):
+class scope:
     """Set `node.scope` (a module path such as "encoder.fc1") for ops run in the block."""
-    previous = _state.scope
-    _state.scope = name
-    try:
-        yield
-    finally:
-        _state.scope = previous
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        self.previous = _state.scope
+        _state.scope = self.name
+
+    def __exit__(self, *exc):
+        _state.scope = self.previous
 
 
 class _GradMode:
