@@ -19,6 +19,7 @@ from engine import get_array_module
 STAT_NAMES = ("mean", "std", "min", "max", "norm", "zero_fraction", "nonfinite")
 KINDS = ("value", "grad")
 LARGE = 4096  # larger arrays are summarised one by one; smaller ones stacked by shape
+_HOST = (np.ndarray, np.generic)  # numpy scalars (e.g. a loss) are host values too
 _PENDING_BYTES = 2**20  # tensors waiting for their statistics (besides those kept anyway)
 
 
@@ -80,8 +81,8 @@ def _summarize_host(a):
     if not var > 0.1 * mean * mean or squares == math.inf:  # non-finite, cancellation, overflow
         with np.errstate(all="ignore"):
             nonfinite, mean, var, squares = _wide_moments(f)
-    lo, hi = float(_minimum(f)), float(_maximum(f))
-    zeros = _count(f == 0) / n if not (lo > 0 or hi < 0) else 0.0  # NaN: counted
+    lo, hi = float(np.minimum.reduce(f)), float(np.maximum.reduce(f))
+    zeros = np.count_nonzero(f == 0) / n if not (lo > 0 or hi < 0) else 0.0  # NaN: counted
     return (mean, math.sqrt(var) if var >= 0 else math.nan, lo, hi,
             math.sqrt(squares) if squares >= 0 else math.nan, zeros, nonfinite)
 
@@ -96,10 +97,6 @@ def _wide_moments(f):
     mean = float(wide.sum()) / n
     centred = wide - mean
     return nonfinite, mean, float(np.dot(centred, centred)) / n, squares
-
-
-_minimum, _maximum, _count = np.minimum.reduce, np.maximum.reduce, np.count_nonzero
-_HOST = (np.ndarray, np.generic)  # numpy scalars (e.g. a loss) are host values too
 
 
 def _scalar_stats(v):
