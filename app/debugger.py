@@ -404,7 +404,7 @@ class Debugger(WorkerCommands):
         """The values or gradients into the history, and statistics into the records: for
         this phase when stepping, for the newest iteration of each batch when running."""
         store = frame.values if kind == "value" else frame.grads
-        flushed = self.history.record(frame.iteration, kind, list(store), list(store.values()),
+        flushed = self.history.record(frame.iteration, kind, tuple(store), list(store.values()),
                                       flush=not self._free_running(), known=frame.known[kind])
         for iteration, phase_kind, keys, stats in flushed:
             self._records.append(Record("values" if phase_kind == "value" else "grads",

@@ -16,7 +16,7 @@ the allocator, caches and the session's curves.
                                [--budget-mb 16] [--keep-last 100000]
                                [--cases spirals,cnn_shapes,dynamic]
 
-A large --keep-last (the app's default is 32 iterations) lets the byte budget be what drops
+A large --keep-last (the app's default is 8 iterations) lets the byte budget be what drops
 the oldest tensors, so that the budget is reached.
 """
 import argparse

@@ -94,6 +94,20 @@ def test_memory_budget_holds_oldest_dropped_first():
     assert len(h.stats("n0")["mean"]) == 200  # statistics are kept for the whole run
 
 
+def test_keep_last_keeps_the_last_iterations_both_phases_even_with_gaps():
+    h = History(keep_last=3)
+    for i in (0, 1, 2, 3, 10, 11, 30):
+        h.record(i, "value", ["a"], [np.full(4, i, np.float32)])
+        h.record(i, "grad", ["a"], [np.full(4, -i, np.float32)])
+        kept = [it for it in range(31) if h.is_kept("a", it)]
+        assert kept == [it for it in (0, 1, 2, 3, 10, 11, 30) if i - 3 < it <= i]
+        assert h.bytes_kept == 2 * 16 * len(kept)
+    np.testing.assert_array_equal(h.tensor("a", 30, "grad"), [-30] * 4)
+    with pytest.raises(NotKept, match="kept for the last 3 iterations"):
+        h.tensor("a", 3)
+    assert History().keep_last == 8
+
+
 def test_debugger_records_every_node_within_the_budget():
     history = History(memory_budget=64 * 1024)
     d = Debugger(mlp_run(sizes=(2, 32, 32, 2), batch=32), history=history)
