@@ -24,7 +24,7 @@ from typing import Optional
 from engine import Observer, observe, scope
 
 from .builder import build
-from .debugger import LOSS_SCOPE, GraphNode
+from .debugger import LOSS_SCOPE
 from .node_keys import NodeKeys
 from .static_build import compile_project
 
@@ -168,9 +168,8 @@ class _GraphRecorder(Observer):
 
     def on_forward(self, node):
         out = node.output
-        self.nodes.append(GraphNode(self.keys.key(node), node.op, node.scope,
-                                    tuple(map(self.keys.source, node.inputs)),
-                                    tuple(out.shape), out.dtype, out.requires_grad))
+        self.nodes.append(self.keys.describe(node, tuple(out.shape), out.dtype,
+                                             out.requires_grad))
 
 
 def record_dynamic_graph(run, x, y):

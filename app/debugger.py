@@ -20,7 +20,7 @@ values and gradients of the current iteration while paused, and the `history`. C
 (`subscribe`) run on the worker thread; app/debugger_qt.py turns them into Qt signals.
 """
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -48,17 +48,6 @@ class TrainingRun:
     loss_fn: Any
     optimizer: Any
     data: Any
-
-
-class GraphNode(NamedTuple):
-    key: str
-    op: str
-    scope: str
-    inputs: tuple  # keys of the sources: node keys, parameter names, "input", "target", "const"
-    shape: tuple
-    dtype: Any
-    requires_grad: bool
-    fused_from: tuple = ()  # static mode: the ops a fused node of a compiled graph runs
 
 
 @dataclass(frozen=True)
@@ -154,19 +143,18 @@ class _Recorder(Observer):
     def on_forward(self, node):
         d = self.d
         f = d._frame
-        keys = f.keys
-        key = keys.key(node)
         out = node.output
         a = out.data
         if a.base is not None and id(_root(a)) in d._param_roots():
             a = a.copy()  # a view of a weight would change under the optimizer step
+        graph_node = f.keys.describe(node, a.shape, a.dtype, out.requires_grad)
+        key = graph_node.key
         f.values[key] = a
         if a.size > LARGE:  # its statistics now, while it is hot in the cache
             row = summarize_large(a)
             if row is not None:
                 f.known["value"][key] = row
-        f.nodes.append(GraphNode(key, node.op, node.scope, keys.sources(node.inputs),
-                                 a.shape, a.dtype, out.requires_grad))
+        f.nodes.append(graph_node)
         f.last_key = key
         bps = d._breakpoints
         hit = (bps.check_op("forward", f.iteration, key, node.scope, node.op, a)
@@ -327,7 +315,8 @@ class Debugger(WorkerCommands):
             self._pending_batch = self._next_batch()
         x, y = self._pending_batch
         self._generator_state = default_generator().bit_generator.state
-        frame = _Frame(self._completed, NodeKeys(self._param_names, (x, y), self._key_names))
+        frame = _Frame(self._completed, NodeKeys(self._param_names, (x, y), self._key_names,
+                                                  self._previous_graph or ()))
         with self._cv:
             self._frame = frame
             self._breakpoints.reset_iteration()

@@ -1,6 +1,6 @@
 """A plain description of a computation graph for the graph view (no Qt, no engine).
 
-Built from the debugger's GraphNodes (app/debugger.py): one op node per GraphNode, one leaf
+Built from the debugger's GraphNodes (app/node_keys.py): one op node per GraphNode, one leaf
 node per parameter and per batch tensor ("input", "target") it reads, and edges for the data
 flow. Constants ("const") are left out: they carry no gradient and would only add clutter.
 Nodes are grouped by scope (the module path); a parameter belongs to its module's group.

@@ -24,7 +24,8 @@ from engine import scope, static
 from engine.backend import to_numpy
 
 from .builder import BuildError
-from .debugger import LOSS_SCOPE, GraphNode
+from .debugger import LOSS_SCOPE
+from .node_keys import GraphNode
 from .project_validation import Issue
 
 VALUE_KINDS = ("op", "select", "fused")  # compiled node kinds whose value can be fetched

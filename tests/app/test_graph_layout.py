@@ -1,7 +1,7 @@
 """The graph model built from debugger records, and the layered layout (headless)."""
 import numpy as np
 
-from app.debugger import GraphNode
+from app.node_keys import GraphNode
 from app.graph_layout import NODE_WIDTH, ROW, SLOT, edge_crossings, layout_graph
 from app.graph_model import build_graph_model
 

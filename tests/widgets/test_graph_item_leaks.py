@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import shiboken6
 
-from app.debugger import GraphNode
+from app.node_keys import GraphNode
 from app.graph_model import build_graph_model
 from widgets.graph_items import FrameItem, NodeItem
 from widgets.graph_view import GraphView

@@ -9,7 +9,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from app.breakpoints import Breakpoint
-from app.debugger import Debugger, GraphNode
+from app.debugger import Debugger
+from app.node_keys import GraphNode
 from tests.app.debugger_setup import command, mlp_run
 from widgets.graph_items import FrameItem, NodeItem
 from widgets.graph_view import GraphView
