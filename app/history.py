@@ -256,23 +256,31 @@ class History:
             self._enforce_limits(iteration)
 
     def _flush(self):
-        if not self._pending:
+        pending = self._pending
+        if not pending:
             return []
-        computed = summarize([a for *_, todo, _ in self._pending for a in todo])
-        done = 0
-        for iteration, kind, rows, todo, known in self._pending:
-            if known:
-                stats = np.empty((len(rows), len(STAT_NAMES)))
-                for key, i in rows.items():
-                    if key in known:
-                        stats[i] = known[key]
+        computed = summarize([a for *_, todo, _ in pending for a in todo])
+        if any(known for *_, known in pending):  # one table: known rows in, computed rows in
+            known_rows, known_at, computed_at = [], [], []
+            total = 0
+            for _, _, rows, _, known in pending:
+                for key in rows:
+                    row = known.get(key) if known else None
+                    if row is None:
+                        computed_at.append(total)
                     else:
-                        stats[i] = computed[done]
-                        done += 1
-            else:
-                stats = computed[done:done + len(todo)]
-                done += len(todo)
-            self._phases[kind].append((iteration, rows, stats))
+                        known_rows.append(row)
+                        known_at.append(total)
+                    total += 1
+            table = np.empty((total, len(STAT_NAMES)))
+            table[known_at] = np.array(known_rows, dtype=np.float64)
+            table[computed_at] = computed
+        else:
+            table = computed
+        start = 0
+        for iteration, kind, rows, _, _ in pending:
+            self._phases[kind].append((iteration, rows, table[start:start + len(rows)]))
+            start += len(rows)
         newest = self._pending[-1][0]
         flushed = [(it, kind, tuple(rows), self._phases[kind][-1][2])
                    for it, kind, rows, *_ in self._pending[-2:] if it == newest]

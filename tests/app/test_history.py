@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 from app.debugger import Debugger
-from app.history import STAT_NAMES, History, NotKept, summarize
+from app.history import STAT_NAMES, History, NotKept, summarize, summarize_large
 
 from .debugger_setup import command, mlp_run
 
@@ -15,6 +15,32 @@ def numpy_stats(a):
     finite = np.isfinite(f)
     return [f.mean(), f.std(), f.min(), f.max(), np.sqrt((f * f).sum()), (f == 0).mean(),
             f.size - finite.sum()]
+
+
+def test_statistics_known_in_advance_land_in_the_right_rows_of_a_mixed_batch():
+    """Phases whose large tensors were summarised as they came (`known`), phases without,
+    and a phase with only known rows, flushed together: every row as computed afresh."""
+    rng = np.random.default_rng(1)
+    phases = []
+    for iteration in range(3):
+        keys = [f"{iteration}/small#0", "big#0", "small#1", "big#1"]
+        arrays = [rng.standard_normal((4, 3)).astype(np.float32),
+                  rng.standard_normal((64, 80)).astype(np.float32) + iteration,
+                  rng.standard_normal(5), rng.standard_normal((100, 50))]
+        phases.append((iteration, keys, arrays))
+    phases.append((3, ["big#0"], [rng.standard_normal((70, 70))]))
+    with_known, plain = History(batch=100), History(batch=100)
+    for i, (iteration, keys, arrays) in enumerate(phases):
+        known = {} if i == 1 else {k: summarize_large(a) for k, a in zip(keys, arrays)
+                                   if summarize_large(a) is not None}
+        with_known.record(iteration, "value", keys, arrays, known=known)
+        plain.record(iteration, "value", keys, arrays)
+    for iteration, keys, arrays in phases:
+        for key, a in zip(keys, arrays):
+            got = with_known.stats_at(key, iteration)
+            assert got == pytest.approx(plain.stats_at(key, iteration), rel=1e-5)
+            assert [got[n] for n in STAT_NAMES] == pytest.approx(numpy_stats(a), rel=2e-4,
+                                                                 abs=1e-6)
 
 
 @pytest.mark.parametrize("shape", [(), (3,), (32, 16), (128, 256), (4, 3, 8, 8)])
