@@ -3,9 +3,11 @@ training loop, for the Playground MLP and an MNIST-size MLP with SGD; PyTorch's 
 for scale when it is installed (on one thread). Prints a table of milliseconds per
 iteration: the best of several rounds, plain and debugger taking turns.
 
-Each case is measured on several pairs of runs, each pair built afresh: where a run's arrays
-land in memory moves its plain loop by a few percent, so one pair is a draw. The table shows
-the median pair (by ratio) and every pair's ratio.
+Each case is measured on several pairs of runs, each pair built afresh, and the table shows
+the median pair (by ratio) and every pair's ratio: one pair is a draw. Where a run's arrays
+land in memory moves its plain loop by a few percent; and on a shared virtual machine one
+virtual CPU can run ~60% slower than the other for seconds, while the debugger's worker
+thread and the plain loop (on the main thread) may sit on different ones.
 
     python3 benchmarks/debugger.py [--iterations N] [--repeats R] [--pairs P]
 """
@@ -124,7 +126,7 @@ def main():
     parser.add_argument("--iterations", type=int, default=0,
                         help="iterations per round (default: 500 / 50 by case)")
     parser.add_argument("--repeats", type=int, default=10, help="best of this many rounds")
-    parser.add_argument("--pairs", type=int, default=3,
+    parser.add_argument("--pairs", type=int, default=5,
                         help="pairs of runs (plain, debugger) built and measured per case")
     args = parser.parse_args()
     header = f"{'case':42} {'plain ms':>9} {'debugger ms':>12} {'ratio':>6} {'target':>7} " \
