@@ -101,11 +101,7 @@ class NodeKeys:
 
     def source(self, tensor):
         """The key an edge into a node comes from."""
-        creator = tensor.creator
-        if creator is not None:
-            return self.key(creator)
-        tid = id(tensor)
-        return self.param_names.get(tid) or self.batch_names.get(tid, "const")
+        return self.sources((tensor,))[0]
 
     def sources(self, tensors):
         """The keys of the edges into a node, as a tuple (the per-op hot path of `source`)."""
