@@ -1,8 +1,9 @@
 """Per-node history of a training run: summary statistics of every node's value and gradient
 for every iteration, and the full tensors of the last iterations within a memory budget.
 
-Statistics are computed with the array's own module (numpy, or CuPy on the device); only the
-seven numbers per tensor are copied to the host. Full tensors are kept as they are (on their
+Statistics are computed with the array's own module (numpy, or CuPy on the device; a large
+host array in one compiled pass, app/one_pass_moments.py); only the seven numbers per tensor
+are copied to the host. Full tensors are kept as they are (on their
 device, no copy) for the last `keep_last` iterations and within `memory_budget` bytes, the
 oldest dropped first. A small `keep_last` keeps recording cheap: once it is reached, the memory
 of dropped tensors is reused by the next iterations instead of memory out of the cache. The
@@ -17,6 +18,8 @@ from functools import lru_cache, wraps
 import numpy as np
 
 from engine import get_array_module
+
+from .one_pass_moments import one_pass_moments
 
 STAT_NAMES = ("mean", "std", "min", "max", "norm", "zero_fraction", "nonfinite")
 KINDS = ("value", "grad")
@@ -69,24 +72,34 @@ def summarize_large(a):
 
 
 def _summarize_host(a):
-    """One host array: five passes (two of them BLAS), the rest in Python floats. None of
-    them warns on finite values; the rare paths that may are under np.errstate."""
+    """One host array: one compiled pass (app/one_pass_moments.py) or five numpy passes, the
+    rest in Python floats; the rare paths that may warn are under np.errstate."""
     f = a.reshape(-1)
     if f.dtype.kind != "f":
         f = f.astype(np.float64)
     n = f.size
-    squares = float(np.dot(f, f))
-    total = float(np.dot(f, _ones(n, f.dtype, np)))
+    total, squares, lo, hi, zeros = one_pass_moments(f) or numpy_moments(f)
     nonfinite = 0
     mean = total / n
     var = squares / n - mean * mean
     if not var > 0.1 * mean * mean or squares == math.inf:  # non-finite, cancellation, overflow
         with np.errstate(all="ignore"):
             nonfinite, mean, var, squares = _wide_moments(f)
-    lo, hi = float(np.minimum.reduce(f)), float(np.maximum.reduce(f))
-    zeros = np.count_nonzero(f == 0) / n if not (lo > 0 or hi < 0) else 0.0  # NaN: counted
+        if nonfinite:  # NaN propagates to the extremes, as in numpy
+            lo, hi = float(np.minimum.reduce(f)), float(np.maximum.reduce(f))
     return (mean, math.sqrt(var) if var >= 0 else math.nan, lo, hi,
-            math.sqrt(squares) if squares >= 0 else math.nan, zeros, nonfinite)
+            math.sqrt(squares) if squares >= 0 else math.nan, zeros / n, nonfinite)
+
+
+def numpy_moments(f):
+    """(sum, sum of squares, min, max, zero count) of a 1-D float array by five numpy passes
+    (two of them BLAS; none warns on finite values); the zero count is skipped where the
+    extremes rule zeros out."""
+    squares = float(np.dot(f, f))
+    total = float(np.dot(f, _ones(f.size, f.dtype, np)))
+    lo, hi = float(np.minimum.reduce(f)), float(np.maximum.reduce(f))
+    zeros = int(np.count_nonzero(f == 0)) if not (lo > 0 or hi < 0) else 0  # NaN: counted
+    return total, squares, lo, hi, zeros
 
 
 def _wide_moments(f):

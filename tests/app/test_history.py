@@ -9,6 +9,17 @@ from app.history import STAT_NAMES, History, NotKept, summarize, summarize_large
 
 from .debugger_setup import command, mlp_run
 
+KERNEL_OR_NUMPY = pytest.mark.parametrize("kernel", [True, False], ids=["kernel", "numpy"],
+                                          indirect=True)
+
+
+@pytest.fixture
+def kernel(request, monkeypatch):
+    """Large arrays' moments by the compiled kernel, or (False) by numpy's passes."""
+    if not request.param:
+        monkeypatch.setattr("app.history.one_pass_moments", lambda f: None)
+    return request.param
+
 
 def numpy_stats(a):
     f = a.astype(np.float64).ravel()
@@ -43,8 +54,9 @@ def test_statistics_known_in_advance_land_in_the_right_rows_of_a_mixed_batch():
                                                                  abs=1e-6)
 
 
+@KERNEL_OR_NUMPY
 @pytest.mark.parametrize("shape", [(), (3,), (32, 16), (128, 256), (4, 3, 8, 8)])
-def test_statistics_match_numpy_on_both_paths(shape):
+def test_statistics_match_numpy_on_both_paths(shape, kernel):
     rng = np.random.default_rng(0)
     arrays = [np.maximum(rng.standard_normal(shape), 0).astype(np.float32),
               (rng.standard_normal(shape) * 0.01 + 100).astype(np.float32),
@@ -62,7 +74,8 @@ def test_statistics_of_arbitrary_arrays(a):
     np.testing.assert_allclose(row, numpy_stats(a), rtol=1e-3, atol=1e-3)
 
 
-def test_non_finite_values_are_counted():
+@KERNEL_OR_NUMPY
+def test_non_finite_values_are_counted(kernel):
     a = np.array([[1.0, np.nan], [np.inf, 0.0]], dtype=np.float32)
     big = np.zeros(10_000, dtype=np.float32)
     big[[3, 7]] = [np.inf, -np.inf]
@@ -72,8 +85,9 @@ def test_non_finite_values_are_counted():
     assert np.isnan(rows[2]).all()
 
 
+@KERNEL_OR_NUMPY
 @pytest.mark.parametrize("shape", [(32, 16), (128, 256)])
-def test_float32_overflow_nan_and_numpy_scalars_on_both_paths(shape):
+def test_float32_overflow_nan_and_numpy_scalars_on_both_paths(shape, kernel):
     """Squares that overflow float32 on finite values, NaN and inf, and numpy scalars (a
     loss) among arrays: the same statistics as numpy's in float64."""
     rng = np.random.default_rng(1)
