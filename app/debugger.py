@@ -338,6 +338,7 @@ class Debugger(WorkerCommands):
             self._pending_batch = None
             self._losses.append(loss_value)
             self._push("iteration", frame.iteration, loss=loss_value)
+            self._end_of_iteration()
         self._emit("iteration_finished", frame.iteration, loss_value)
         if not self._free_running():
             self._reached(Position(frame.iteration, "update", "phase_end"))

@@ -141,10 +141,11 @@ def export_pytorch(project, weights=None):
         weights_default="None" if weights is None else f"HERE / {str(weights)!r}")
 
 
-def export_pytorch_files(project, directory, built=None):
+def export_pytorch_files(project, directory, built=None, weights=None):
     """Write model.py and data.npz (the training split) into `directory`; with `built` (the
-    BuiltProject being trained) also weights.npz, its current weights, which the script
-    loads. Without `built` the project is built here for its data. Returns the paths."""
+    BuiltProject being trained) also weights.npz, its current weights (or `weights`, a state
+    dict read between updates: Session.weights()), which the script loads. Without `built`
+    the project is built here for its data. Returns the paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with_weights = built is not None
@@ -155,13 +156,13 @@ def export_pytorch_files(project, directory, built=None):
     np.savez(paths[1], X=built.train_set.X, y=built.train_set.y)
     if with_weights:
         paths.append(directory / WEIGHTS_NAME)
-        np.savez(paths[2], **built.model.state_dict())
+        np.savez(paths[2], **(weights if weights is not None else built.model.state_dict()))
     return paths
 
 
-def export_onnx(project, path, built=None):
-    """Write the network as an ONNX model (opset 17) with `built`'s current weights (or the
-    initial ones) and check it with onnx.checker. Layers: Linear, Conv2d, MaxPool2d,
+def export_onnx(project, path, built=None, weights=None):
+    """Write the network as an ONNX model (opset 17) with `weights` (a state dict), else
+    `built`'s current weights, else the initial ones, and check it with onnx.checker. Layers: Linear, Conv2d, MaxPool2d,
     Flatten, ReLU, Sigmoid, Tanh, Softmax and Dropout (an Identity at inference)."""
     rows = _rows(project)
     layers = project.network.layers
@@ -179,7 +180,8 @@ def export_onnx(project, path, built=None):
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise ExportError("ONNX export needs the 'onnx' package (pip install onnx)") from None
-    state = (built if built is not None else build(project)).model.state_dict()
+    state = weights if weights is not None else \
+        (built if built is not None else build(project)).model.state_dict()
     nodes, initializers, current = [], [], "input"
     for index, (row, (op, attributes)) in enumerate(zip(rows, ops)):
         out = "output" if index == len(rows) - 1 else f"x{index}"

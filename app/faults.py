@@ -80,7 +80,7 @@ def switch_to_cpu(session, edit):
     optimizer state starts again). False when there is no project."""
     if session.project is None:
         return False
-    weights = session.built.model.state_dict() if session.built is not None else None
+    weights = session.weights(timeout=10.0)
     edit(on_cpu(session.project), "run on CPU", "")
     if weights is not None and session.built is not None:
         session.built.model.load_state_dict(weights)

@@ -165,9 +165,8 @@ class MainWindow(QMainWindow):
     def save_to(self, path):
         """Save the project (and the current weights) to `path`; False on failure."""
         session = self.session
-        state = session.built.model.state_dict() if session.built is not None else None
         try:
-            save_project(path, session.project, state)
+            save_project(path, session.project, session.weights(timeout=10.0))
         except (OSError, ProjectError) as exc:
             self.show_error("Cannot save the project", f"{path}: {exc}")
             return False
@@ -185,9 +184,8 @@ class MainWindow(QMainWindow):
         session = self.session
         if session.project is None or self.undo_stack.isClean():
             return
-        state = session.built.model.state_dict() if session.built is not None else None
         try:
-            self.autosave.write(session.project, session.path, state)
+            self.autosave.write(session.project, session.path, session.weights())
         except (OSError, ProjectError) as exc:
             self.show_message(f"autosave failed: {exc}")
 

@@ -72,7 +72,11 @@ class CompareController(QObject):
             self.view.show_message(f"Cannot compare: {session.run_blocker() or 'building…'}")
             return
         self.stop_timing()
-        weights = session.built.model.state_dict()
+        try:
+            weights = session.weights()
+        except TimeoutError as exc:
+            self.view.show_message(f"Cannot compare now: {exc}")
+            return
         self._building = True
         self.view.refresh_button.setEnabled(False)
         self.view.show_message("Compiling the project and building a dynamic copy…")

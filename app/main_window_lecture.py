@@ -64,7 +64,8 @@ def export_pytorch_to(window, directory):
     """Write model.py, data.npz and weights.npz into `directory`; False on failure."""
     session = window.session
     try:
-        paths = export_pytorch_files(session.project, directory, session.built)
+        paths = export_pytorch_files(session.project, directory, session.built,
+                                     session.weights(timeout=10.0))
     except (BuildError, ExportError, OSError) as exc:
         window.show_error("Cannot export PyTorch code", str(exc))
         return False
@@ -77,7 +78,8 @@ def export_onnx_dialog(window):
     if not path:
         return
     try:
-        export_onnx(window.session.project, path, window.session.built)
+        session = window.session
+        export_onnx(session.project, path, session.built, session.weights(timeout=10.0))
     except (BuildError, ExportError, OSError) as exc:
         window.show_error("Cannot export ONNX", str(exc))
         return

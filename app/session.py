@@ -361,6 +361,16 @@ class Session:
         return set()
 
     # ---- reads for the views ---------------------------------------------------------------
+    def weights(self, timeout=2.0):
+        """A copy of the model's state dict (None without a model), never half-updated: read
+        between two iterations while the debugger runs (TimeoutError, an OSError, when none
+        ended within `timeout` seconds)."""
+        if self.built is None:
+            return None
+        if self.debugger is None:
+            return self.built.model.state_dict()
+        return self.debugger.between_updates(self.built.model.state_dict, timeout)
+
     def value(self, key):
         """The selected node's value (host numpy array) in the current iteration, or None."""
         return self._read(key, "value")

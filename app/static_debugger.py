@@ -190,6 +190,7 @@ class StaticDebugger(WorkerCommands):
             self._push("iteration", it, loss=loss)
             for iteration, _, keys, stats in flushed:
                 self._push("values", iteration, keys=list(keys), stats=stats)
+            self._end_of_iteration()
         self._emit("iteration_finished", it, loss)
         return loss
 

@@ -44,6 +44,7 @@ class WorkerCommands:
         self._status = "stopped"
         self._command = None  # a step mode, "run" or "pause", for the worker to adopt
         self._abort = None  # "stop", "reset" or "close"
+        self._boundary_calls = []  # _BoundaryCalls waiting for the end of an iteration
 
     # ---- commands (any thread) ----------------------------------------------------------
     def step_op(self):
@@ -112,6 +113,25 @@ class WorkerCommands:
             self._cv.notify_all()
 
     # ---- what the views read (any thread) -----------------------------------------------
+    def between_updates(self, fn, timeout=2.0):
+        """fn()'s result, called where no update is under way: now when the worker is not
+        running (it is blocked: paused, stopped or idle), else by the worker at the end of
+        its current iteration. Weights read this way are never half-updated. Raises
+        TimeoutError when no iteration ended within `timeout` seconds."""
+        with self._cv:
+            if self._status != "running" or threading.current_thread() is self._thread:
+                return fn()
+            call = _BoundaryCall(fn)
+            self._boundary_calls.append(call)
+            ended = self._cv.wait_for(lambda: call.done or self._status != "running", timeout)
+            if not call.done:
+                self._boundary_calls.remove(call)
+                if not ended:
+                    raise TimeoutError(f"the training worker finished no iteration within "
+                                       f"{timeout:g} s: pause it and try again")
+                return fn()  # the worker stopped or paused meanwhile
+        return call.result()
+
     def breakpoints(self):
         with self._cv:
             return list(self._breakpoints.items)
@@ -143,9 +163,39 @@ class WorkerCommands:
     def _push(self, kind, iteration, **data):
         self._records.append(Record(kind, self._generation, iteration, data))
 
+    def _end_of_iteration(self):
+        """Serve the between_updates calls waiting for an iteration boundary (lock held)."""
+        if self._boundary_calls:
+            for call in self._boundary_calls:
+                call.run()
+            self._boundary_calls.clear()
+            self._cv.notify_all()
+
     def _emit(self, name, *args):
         for fn in self._listeners[name]:
             fn(*args)
+
+
+class _BoundaryCall:
+    """A function to call on the worker at an iteration boundary, and its outcome."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.done = False
+        self._outcome = None
+
+    def run(self):
+        try:
+            self._outcome = (self.fn(), None)
+        except Exception as exc:  # noqa: BLE001 - raised again on the caller's thread
+            self._outcome = (None, exc)
+        self.done = True
+
+    def result(self):
+        value, error = self._outcome
+        if error is not None:
+            raise error
+        return value
 
 
 def capture_start(model, optimizer, data):

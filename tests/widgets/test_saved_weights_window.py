@@ -97,3 +97,27 @@ def test_an_autosave_that_cannot_be_written_is_a_message(qtbot, tmp_path, monkey
         assert wait_idle(window).completed == 1
     finally:
         window.close()
+
+
+def test_an_autosave_while_training_runs_reads_the_weights_between_iterations(qtbot, tmp_path,
+                                                                             monkeypatch):
+    window = open_window(qtbot, tmp_path / "data", "xor")
+    try:
+        project = window.session.project
+        project.train.lr = 0.05
+        window.edit(project, "learning rate")
+        debugger = window.session.debugger
+        statuses, between = [], debugger.between_updates
+
+        def spied(fn, timeout=2.0):
+            statuses.append(debugger.state().status)
+            return between(fn, timeout)
+        monkeypatch.setattr(debugger, "between_updates", spied)
+        window.session.run()
+        qtbot.waitUntil(lambda: debugger.state().completed > 2, timeout=10_000)
+        window.write_autosave()
+        assert statuses == ["running"]
+        assert "autosave failed" not in window.statusBar().currentMessage()
+        assert window.autosave.find_recovery() is not None
+    finally:
+        window.close()
