@@ -157,3 +157,22 @@ def test_first_non_finite_of_an_exploding_learning_rate(debugger):
 def test_invalid_breakpoints_are_refused(kwargs):
     with pytest.raises(ValueError):
         Breakpoint(**kwargs)
+
+
+def test_values_of_free_iterations_and_of_a_stop_in_backward_are_in_the_history(debugger):
+    """Running freely, an iteration's values are recorded with its gradients (one call);
+    a stop in backward records the values first, so the history has them while paused."""
+    d = debugger(mlp_run(), Breakpoint.iteration(3))
+    command(d, "run")
+    keys = ["0/linear#0", "1/relu#0", "2/linear#0", "3/relu#0", "4/linear#0",
+            "loss/cross_entropy#0"]
+    for it in range(3):
+        for kind in ("value", "grad"):
+            assert set(d.history.stats_of_iteration(it, kind)) == set(keys), (it, kind)
+    d.set_breakpoints([Breakpoint.node("2/linear#0", "backward")])
+    state = command(d, "run")
+    assert where(state) == ("node", 3, "backward", "2/linear#0")
+    for key in keys:
+        np.testing.assert_array_equal(d.history.tensor(key, 3), d.value(key))
+    reached = set(d.history.stats_of_iteration(3, "grad"))
+    assert reached == set() or "2/linear#0" in reached
