@@ -1,7 +1,7 @@
-"""Stepgraph's entry point: `python main.py --help`. The logic is in app/cli.py."""
+"""Stepgraph's entry point: `python main.py --help`. The logic is in widgets/cli.py."""
 import sys
 
-from app.cli import main
+from widgets.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

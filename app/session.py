@@ -18,14 +18,15 @@ import numpy as np
 import engine as sg
 from engine.backend import cuda_status
 
-from .breakpoints import Breakpoint, Hit
-from .builder import BuildError, build, make_breakpoints
-from .debugger import Debugger
-from .faults import current_fault, failure_message
-from .history import STAT_NAMES, NotKept, stats_dict
-from .project import ProjectError, load_weights, validate, weights_path
-from .script_model import ScriptError
-from .static_debugger import StaticDebugger
+from app.debugging.breakpoints import Breakpoint, Hit
+from app.project.build import BuildError, build
+from app.debugging.breakpoints import make_breakpoints
+from app.debugging.debugger import Debugger
+from app.debugging.faults import current_fault, failure_message
+from app.debugging.history import STAT_NAMES, NotKept, stats_dict
+from app.project import ProjectError, load_weights, validate, weights_path
+from app.project.script_model import ScriptError
+from app.debugging.static_debugger import StaticDebugger
 
 STEP_COMMANDS = ("op", "layer", "out", "phase", "iteration")
 ACCURACY_EVERY = 10  # iterations between two test-accuracy evaluations
@@ -194,7 +195,7 @@ class Session:
 
     @property
     def fault(self):
-        """The device fault to show, with its offer (app/faults.py), or None."""
+        """The device fault to show, with its offer (app/debugging/faults.py), or None."""
         error = self.state.error if self.state is not None else None
         return current_fault(self.project, error or self.build_error)
 
@@ -379,7 +380,7 @@ class Session:
         return self._read(key, "grad")
 
     def history_series(self, key, kind="value"):
-        """The node's statistics over the recorded iterations (app.history.History.stats)."""
+        """The node's statistics over the recorded iterations (app.debugging.history.History.stats)."""
         return self.debugger.history.stats(key, kind) if self.debugger is not None else None
 
     def missing_message(self, key):

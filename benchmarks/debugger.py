@@ -22,8 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import engine as sg  # noqa: E402
 import engine.nn.functional as F  # noqa: E402
-from app.breakpoints import Breakpoint  # noqa: E402
-from app.debugger import Debugger, TrainingRun  # noqa: E402
+from app.debugging.breakpoints import Breakpoint  # noqa: E402
+from app.debugging.debugger import Debugger, TrainingRun  # noqa: E402
 from engine import nn, optim  # noqa: E402
 
 CASES = [("Playground MLP 2-16-16-2, batch 32", (2, 16, 16, 2), 32, 2.0),

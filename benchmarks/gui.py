@@ -24,10 +24,10 @@ import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import engine as sg  # noqa: E402
-from app.debugger import Debugger, TrainingRun  # noqa: E402
-from app.node_keys import GraphNode  # noqa: E402
-from app.graph_layout import SLOT, edge_crossings, layout_graph  # noqa: E402
-from app.graph_model import build_graph_model  # noqa: E402
+from app.debugging.debugger import Debugger, TrainingRun  # noqa: E402
+from app.debugging.node_keys import GraphNode  # noqa: E402
+from app.graph.layout import SLOT, edge_crossings, layout_graph  # noqa: E402
+from app.graph.model import build_graph_model  # noqa: E402
 from engine import nn, optim  # noqa: E402
 from widgets.graph_view import GraphView  # noqa: E402
 from widgets.tensor_inspector import TensorInspector  # noqa: E402

@@ -28,9 +28,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app.breakpoints import Breakpoint  # noqa: E402
-from app.history import History  # noqa: E402
-from app.presets import load_preset  # noqa: E402
+from app.debugging.breakpoints import Breakpoint  # noqa: E402
+from app.debugging.history import History  # noqa: E402
+from app.project.presets import load_preset  # noqa: E402
 from app.session import Session  # noqa: E402
 from engine import nn  # noqa: E402
 

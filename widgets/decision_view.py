@@ -2,7 +2,7 @@
 background (orange / blue for two classes, one hue per class otherwise, a diverging map for
 regression), training points filled and test points outlined on top, one small picture per
 hidden unit grouped by layer (a dead unit, zero everywhere, framed in dashed red), and the
-train and test losses. Redrawn at most `max_fps` times a second; app.decision_feed.DecisionFeed
+train and test losses. Redrawn at most `max_fps` times a second; widgets.window.decision_feed.DecisionFeed
 feeds it from a session."""
 import time
 

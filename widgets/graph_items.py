@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
 
-from app.graph_layout import NODE_HEIGHT, NODE_WIDTH
+from app.graph.layout import NODE_HEIGHT, NODE_WIDTH
 
 KIND_COLOURS = {"op": "#dfe8f5", "param": "#f4ecd8", "input": "#e3f1e0", "group": "#e6e0f2"}
 SELECTED = QColor("#1f5fbf")

@@ -17,8 +17,8 @@ from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLineEdit, QMenu
 
-from app.graph_layout import layout_graph
-from app.graph_model import GraphModel, build_graph_model
+from app.graph.layout import layout_graph
+from app.graph.model import GraphModel, build_graph_model
 
 from .graph_items import GRADIENT, KIND_COLOURS, FrameItem, NodeItem, edge_ends, edges_item
 
@@ -182,7 +182,7 @@ class GraphView(QGraphicsView):
 
     # ---- statistics, current node, gradient flow, breakpoints ---------------------------
     def set_stats(self, kind, keys, stats):
-        """Per-node statistics rows (app.history.STAT_NAMES order) of values or grads."""
+        """Per-node statistics rows (app.debugging.history.STAT_NAMES order) of values or grads."""
         self.stats[kind].update(zip(keys, np.asarray(stats, dtype=np.float64)))
         if self.colour_stat and STATISTICS[self.colour_stat][1] == kind:
             self._refresh_marks()

@@ -1,10 +1,10 @@
 """The parameter editor of one network row: a spin box, check box or combo box per
-parameter of the layer type (from app/specs.py's table), with its range and doc as tooltip."""
+parameter of the layer type (from app/project/specs.py's table), with its range and doc as tooltip."""
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel,
                                QSpinBox, QWidget)
 
-from app.specs import LAYER_TYPES
+from app.project.specs import LAYER_TYPES
 
 DEFAULT_TEXT = "default"
 

@@ -3,7 +3,7 @@
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
-from app.specs import LAYER_TYPES
+from app.project.specs import LAYER_TYPES
 
 DESCRIPTIONS = {
     "Linear": "Fully connected layer: y = x W^T + b",

@@ -1,5 +1,5 @@
 """The narration panel: what the op being stepped computes, forward and backward, in words
-and formulas with the actual shapes (app/narration.py), in a large readable font.
+and formulas with the actual shapes (app/teaching/narration.py), in a large readable font.
 
 `show_state(state, param_shapes)` narrates a debugger state's current node; given a session,
 the panel follows it (state, graph or selection changes). `set_font_scale(s)` enlarges the
@@ -9,7 +9,7 @@ import html
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QTextBrowser
 
-from app.narration import narrate_state, parameter_shapes
+from app.teaching.narration import narrate_state, parameter_shapes
 
 BASE_POINT_SIZE = 13
 EMPTY_TEXT = "Step into the training to see what each op computes."

@@ -2,7 +2,7 @@
 a device fault (GPU unavailable, out of memory) with its one-click "Run on CPU" offer."""
 from PySide6.QtWidgets import QLabel, QPushButton
 
-from app.faults import switch_to_cpu
+from app.debugging.faults import switch_to_cpu
 
 
 class DebuggerStatus:

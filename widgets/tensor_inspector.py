@@ -4,7 +4,7 @@
 (or None when a tensor was not kept or backward has not reached the node), statistics
 {"value": {...}, "grad": {...}} (computed here from the arrays when not given), and the
 history of the value's statistics {"iteration": [...], "mean": [...], ...} as
-app.history.History.stats returns it, drawn as a sparkline of the chosen statistic.
+app.debugging.history.History.stats returns it, drawn as a sparkline of the chosen statistic.
 
 "Check gradient" (enabled through `set_gradient_check_target(key)` for a parameter) emits
 `gradient_check_requested(key)`; `show_gradient_check(text, ok)` shows the verdict below it.
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout
                                QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from app.history import STAT_NAMES, stats_dict, summarize
+from app.debugging.history import STAT_NAMES, stats_dict, summarize
 
 from .tensor_plots import TensorPlot
 

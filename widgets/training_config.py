@@ -7,9 +7,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from app.project_data import dataset_defaults
+from app.project.data import dataset_defaults
 from app.session import gpu_status
-from app.specs import DEVICES, LOSSES, MODES, OPTIMIZERS
+from app.project.specs import DEVICES, LOSSES, MODES, OPTIMIZERS
 from engine.data import DATASETS
 
 LOSS_TIPS = {

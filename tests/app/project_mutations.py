@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.builder import BuildError, build
-from app.project_file import (ProjectError, dumps, load_project, load_weights, loads,
+from app.project.build import BuildError, build
+from app.project.files import (ProjectError, dumps, load_project, load_weights, loads,
                               save_project)
-from app.project_validation import validate
-from app.specs import LAYER_TYPES
+from app.project.validation import validate
+from app.project.specs import LAYER_TYPES
 
 PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
 

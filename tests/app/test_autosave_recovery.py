@@ -11,9 +11,9 @@ import textwrap
 import numpy as np
 import pytest
 
-from app.builder import build
-from app.project_file import ProjectError, dumps, load_weights, weights_path
-from app.recent import Autosave
+from app.project.build import build
+from app.project.files import ProjectError, dumps, load_weights, weights_path
+from app.project.recent import Autosave
 from tests.widgets.window_setup import open_window
 
 from .test_save_killed import (ROOT, ForkServer, kill_delays, number_of, numbered_project,
@@ -22,8 +22,8 @@ from .test_save_killed import (ROOT, ForkServer, kill_delays, number_of, numbere
 # a session that saves cleanly, edits, autosaves, and crashes before any clean exit
 CRASHING_SESSION = textwrap.dedent("""
     import os, signal, sys
-    from app.recent import Autosave
-    from app.project_file import save_project
+    from app.project.recent import Autosave
+    from app.project.files import save_project
     from tests.app.test_save_killed import numbered_project, numbered_state
 
     data, work = sys.argv[1], sys.argv[2]

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app.breakpoints import Breakpoint
-from app.debugger import Debugger
+from app.debugging.breakpoints import Breakpoint
+from app.debugging.debugger import Debugger
 from engine import nn
 
 from .debugger_setup import command, mlp_run, plain_training

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app.breakpoints import Breakpoint
-from app.builder import BuildError, SequenceLSTM, build, make_breakpoints, split
-from app.specs import (BreakpointSpec, DatasetSpec, LayerSpec as L, NetworkSpec, Project,
+from app.debugging.breakpoints import Breakpoint
+from app.debugging.breakpoints import make_breakpoints
+from app.project.build import BuildError, SequenceLSTM, build, split
+from app.project.specs import (BreakpointSpec, DatasetSpec, LayerSpec as L, NetworkSpec, Project,
                        TrainConfig)
 from engine import nn
 

@@ -5,10 +5,10 @@ import threading
 import numpy as np
 import pytest
 
-from app.builder import build
-from app.compare import Comparison, FetchCost, LiveTiming, Timings
-from app.debugger import Debugger
-from app.presets import load_preset
+from app.project.build import build
+from app.teaching.compare import Comparison, FetchCost, LiveTiming, Timings
+from app.debugging.debugger import Debugger
+from app.project.presets import load_preset
 
 
 @pytest.fixture(scope="module")

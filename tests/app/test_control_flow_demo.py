@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app.control_flow_demo import (contrast_for_project, cond_example, eager_ops,
+from app.teaching.control_flow import (contrast_for_project, cond_example, eager_ops,
                                    trace_contrast)
-from app.presets import load_preset
-from app.script_model import build_script_model
+from app.project.presets import load_preset
+from app.project.script_model import build_script_model
 
 BRANCHY = """
 class Branchy(nn.Module):

@@ -3,16 +3,16 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app.breakpoints import Breakpoint
-from app.debugger import Debugger
-from app.history import STAT_NAMES
+from app.debugging.breakpoints import Breakpoint
+from app.debugging.debugger import Debugger
+from app.debugging.history import STAT_NAMES
 from engine import nn
 
 from .debugger_setup import command, mlp_run, plain_training
 
 
 class EventLog(sg.Observer):
-    """Reference: every op event of a plain run, keyed independently of app.node_keys."""
+    """Reference: every op event of a plain run, keyed independently of app.debugging.node_keys."""
 
     def __init__(self):
         self.events, self.counts, self.keys = [], {}, {}

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from app.debugger import Debugger
+from app.debugging.debugger import Debugger
 
 from .debugger_setup import mlp_run, plain_training
 

@@ -1,5 +1,5 @@
-"""The decision view's numbers (app.decision_surface) and its feed from a Session
-(app.decision_feed), headless: a recording view stands in for the widget."""
+"""The decision view's numbers (app.teaching.decision_surface) and its feed from a Session
+(widgets.window.decision_feed), headless: a recording view stands in for the widget."""
 import threading
 from types import SimpleNamespace
 
@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app.builder import build
-from app import decision_feed
-from app.decision_feed import DecisionFeed
-from app.decision_surface import NotPlanar, compute_surface, grid_axes
-from app.presets import load_preset
+from app.project.build import build
+from widgets.window import decision_feed
+from widgets.window.decision_feed import DecisionFeed
+from app.teaching.decision_surface import NotPlanar, compute_surface, grid_axes
+from app.project.presets import load_preset
 from app.session import Session
 from engine import nn
 from engine.data import Dataset

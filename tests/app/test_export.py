@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app.builder import BuildError, build
-from app.export import ExportError, export_onnx, export_pytorch, export_pytorch_files
-from app.presets import list_presets, load_preset
-from app.specs import LayerSpec, NetworkSpec, Project
+from app.project.build import BuildError, build
+from app.exports.export import ExportError, export_onnx, export_pytorch, export_pytorch_files
+from app.project.presets import list_presets, load_preset
+from app.project.specs import LayerSpec, NetworkSpec, Project
 
 PRESETS = ("spirals", "xor", "sine", "cnn_shapes", "lstm_recall")
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app import faults
-from app.faults import current_fault, failure_message, on_cpu, switch_to_cpu
-from app.presets import load_preset
+from app.debugging import faults
+from app.debugging.faults import current_fault, failure_message, on_cpu, switch_to_cpu
+from app.project.presets import load_preset
 from app.session import Session
 from engine import backend, nn
 from engine.backend import OutOfMemoryError, inject_out_of_memory

@@ -7,7 +7,7 @@ import engine as sg
 from engine import nn
 from engine.ops.elementwise import Tanh
 
-from app.gradient_check import check_parameter_gradient
+from app.teaching.gradient_check import check_parameter_gradient
 
 
 @pytest.fixture

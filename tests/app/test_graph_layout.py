@@ -1,9 +1,9 @@
 """The graph model built from debugger records, and the layered layout (headless)."""
 import numpy as np
 
-from app.node_keys import GraphNode
-from app.graph_layout import NODE_WIDTH, ROW, SLOT, edge_crossings, layout_graph
-from app.graph_model import build_graph_model
+from app.debugging.node_keys import GraphNode
+from app.graph.layout import NODE_WIDTH, ROW, SLOT, edge_crossings, layout_graph
+from app.graph.model import build_graph_model
 
 
 def linear_relu_chain(layers):

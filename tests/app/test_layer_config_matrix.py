@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from app.builder import BuildError, build
-from app.project_file import ProjectError, dumps, loads
-from app.project_validation import validate
-from app.specs import LAYER_TYPES, DatasetSpec, LayerSpec as L, NetworkSpec, Project, TrainConfig
+from app.project.build import BuildError, build
+from app.project.files import ProjectError, dumps, loads
+from app.project.validation import validate
+from app.project.specs import LAYER_TYPES, DatasetSpec, LayerSpec as L, NetworkSpec, Project, TrainConfig
 
 XOR = DatasetSpec("xor", {"n": 64})  # samples (2,)
 SHAPES = DatasetSpec("shapes", {"n": 64, "size": 16})  # samples (1, 16, 16)

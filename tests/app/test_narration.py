@@ -9,8 +9,8 @@ import engine.nn
 import engine.ops
 from engine.autograd import Function
 
-from app.debugger import Debugger
-from app.narration import fmt, narrate, narrate_state, narrated_ops, parameter_shapes
+from app.debugging.debugger import Debugger
+from app.teaching.narration import fmt, narrate, narrate_state, narrated_ops, parameter_shapes
 
 from .debugger_setup import command, mlp_run
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app.node_keys import NodeKeys
+from app.debugging.node_keys import NodeKeys
 
 
 class Describer(sg.Observer):

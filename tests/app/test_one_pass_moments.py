@@ -1,12 +1,12 @@
-"""The compiled one-pass moments against numpy's five passes (app.history.numpy_moments)."""
+"""The compiled one-pass moments against numpy's five passes (app.debugging.history.numpy_moments)."""
 import logging
 import sys
 
 import numpy as np
 import pytest
 
-import app.one_pass_moments as opm
-from app.history import numpy_moments
+import app.debugging.one_pass_moments as opm
+from app.debugging.history import numpy_moments
 
 
 def _arrays(n, dtype):

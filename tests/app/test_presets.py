@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app.builder import build, make_breakpoints
-from app.debugger import Debugger
-from app.presets import DEFAULT_PRESET, list_presets, load_preset
-from app.project_validation import validate
+from app.debugging.breakpoints import make_breakpoints
+from app.project.build import build
+from app.debugging.debugger import Debugger
+from app.project.presets import DEFAULT_PRESET, list_presets, load_preset
+from app.project.validation import validate
 
 NAMES = [info.name for info in list_presets()]
 NAN_DEMO_STEPS = 20  # "... overflows to inf, then NaN, within 20 iterations"

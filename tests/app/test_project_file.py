@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from app.builder import build
-from app.project_file import (ProjectError, dumps, load_project, load_weights, loads,
+from app.project.build import build
+from app.project.files import (ProjectError, dumps, load_project, load_weights, loads,
                               save_project, weights_path, write_atomic)
-from app.specs import (LAYER_TYPES, BreakpointSpec, DatasetSpec, LayerSpec as L, NetworkSpec,
+from app.project.specs import (LAYER_TYPES, BreakpointSpec, DatasetSpec, LayerSpec as L, NetworkSpec,
                        Project, TrainConfig)
 
 
@@ -112,7 +112,7 @@ def test_save_failing_at_fsync_keeps_the_previous_save(tmp_path, monkeypatch):
     def broken_fsync(fd):
         raise OSError("I/O error")
 
-    monkeypatch.setattr("app.project_file.os.fsync", broken_fsync)
+    monkeypatch.setattr("app.project.files.os.fsync", broken_fsync)
     with pytest.raises(OSError):
         save_project(path, changed)
     assert path.read_bytes() == before

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from app.builder import BuildError, build
-from app.project_file import (ProjectError, dumps, load_project, load_weights, loads,
+from app.project.build import BuildError, build
+from app.project.files import (ProjectError, dumps, load_project, load_weights, loads,
                               project_from_dict)
-from app.project_validation import validate
+from app.project.validation import validate
 
 from .project_mutations import (BAD_VALUES, MUTATIONS, WEIGHT_MUTATIONS, bad_weights, mutate,
                                 preset_texts, run_case, saved_preset)

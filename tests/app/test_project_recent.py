@@ -1,7 +1,7 @@
-"""Recent files and autosave / crash recovery (app/recent.py), headless."""
-from app.project_file import save_project
-from app.recent import STATE_FILE, Autosave, RecentFiles
-from app.specs import Project
+"""Recent files and autosave / crash recovery (app/project/recent.py), headless."""
+from app.project.files import save_project
+from app.project.recent import STATE_FILE, Autosave, RecentFiles
+from app.project.specs import Project
 
 
 def make_files(tmp_path, *names):

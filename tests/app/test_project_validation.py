@@ -1,8 +1,8 @@
 """Every kind of validation issue, each naming where it is (layer row, field)."""
 import pytest
 
-from app.project_validation import check_values, validate
-from app.specs import (BreakpointSpec, DatasetSpec, LayerSpec as L, NetworkSpec, Project,
+from app.project.validation import check_values, validate
+from app.project.specs import (BreakpointSpec, DatasetSpec, LayerSpec as L, NetworkSpec, Project,
                        TrainConfig)
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import app.project_file as project_file
-from app.builder import build
-from app.project_file import ProjectError, load_project, load_weights, save_project, weights_path
-from app.specs import DatasetSpec, LayerSpec, NetworkSpec, Project
+import app.project.files as project_file
+from app.project.build import build
+from app.project.files import ProjectError, load_project, load_weights, save_project, weights_path
+from app.project.specs import DatasetSpec, LayerSpec, NetworkSpec, Project
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 40
@@ -30,8 +30,8 @@ KILLS = 40
 FORK_SERVER = textwrap.dedent("""
     import os, sys
     from tests.app.test_save_killed import numbered_project, numbered_state
-    from app.project_file import save_project
-    from app.recent import Autosave
+    from app.project.files import save_project
+    from app.project.recent import Autosave
 
     path = sys.argv[1]
     if sys.argv[2] == "autosave":

@@ -7,14 +7,14 @@ import pytest
 
 import engine as sg
 
-from app.builder import build
-from app.export import ExportError, export_onnx, export_pytorch
-from app.presets import load_preset
-from app.project_file import ProjectError, dumps, loads
-from app.project_validation import MAX_SCRIPT_CHARS, check_values, validate
-from app.script_model import ScriptError, build_script_model, parse_error, run_script
+from app.project.build import build
+from app.exports.export import ExportError, export_onnx, export_pytorch
+from app.project.presets import load_preset
+from app.project.files import ProjectError, dumps, loads
+from app.project.validation import MAX_SCRIPT_CHARS, check_values, validate
+from app.project.script_model import ScriptError, build_script_model, parse_error, run_script
 from app.session import Session
-from app.specs import LayerSpec
+from app.project.specs import LayerSpec
 from engine import nn
 
 GOOD = """

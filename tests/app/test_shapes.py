@@ -1,6 +1,6 @@
 """Shape inference through MLP, CNN and LSTM stacks, and the row that causes a mismatch."""
-from app.shapes import format_shape, infer_shapes
-from app.specs import LayerSpec as L
+from app.project.shapes import format_shape, infer_shapes
+from app.project.specs import LayerSpec as L
 
 
 def shapes(rows):

@@ -1,14 +1,14 @@
-"""app.static_build: every preset compiles (or names the layer it cannot), the step trains
+"""app.debugging.static_build: every preset compiles (or names the layer it cannot), the step trains
 the same numbers as the dynamic model, keys match the debugger's, fused nodes are marked,
 and fetching more tensors recompiles at a measured cost."""
 import numpy as np
 import pytest
 
-from app.builder import BuildError, build
-from app.debugger import LOSS_SCOPE, Debugger
-from app.presets import list_presets, load_preset
-from app.specs import LayerSpec
-from app.static_build import compile_project
+from app.project.build import BuildError, build
+from app.debugging.debugger import LOSS_SCOPE, Debugger
+from app.project.presets import list_presets, load_preset
+from app.project.specs import LayerSpec
+from app.debugging.static_build import compile_project
 from engine import scope
 
 PRESETS = [info.name for info in list_presets()]

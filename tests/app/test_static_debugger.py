@@ -1,4 +1,4 @@
-"""app.static_debugger: one Session.run per step command, the same losses as dynamic mode,
+"""app.debugging.static_debugger: one Session.run per step command, the same losses as dynamic mode,
 the breakpoints a compiled iteration can check, fetched-only inspection, reset, and the
 session choosing it for mode "static"."""
 import threading
@@ -6,13 +6,13 @@ import threading
 import numpy as np
 import pytest
 
-from app.breakpoints import Breakpoint
-from app.builder import build
-from app.debugger import Debugger
-from app.presets import load_preset
+from app.debugging.breakpoints import Breakpoint
+from app.project.build import build
+from app.debugging.debugger import Debugger
+from app.project.presets import load_preset
 from app.session import Session
-from app.specs import LayerSpec
-from app.static_debugger import StaticDebugger
+from app.project.specs import LayerSpec
+from app.debugging.static_debugger import StaticDebugger
 
 
 def static_debugger(name="xor", **train):

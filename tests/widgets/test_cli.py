@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
-from app.presets import list_presets
+from widgets import cli
+from app.project.presets import list_presets
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -71,7 +71,7 @@ def test_mode_and_device_options_reach_the_project():
 
 
 def test_steps_on_an_invalid_network_exit_non_zero_naming_the_layer(tmp_path):
-    from app.presets import load_preset
+    from app.project.presets import load_preset
     from app.project import LayerSpec, save_project
     project = load_preset("spirals")
     project.network.layers.insert(1, LayerSpec("Conv2d"))

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
-from app.graph_model import build_graph_model
-from app.presets import load_preset
+from app.graph.model import build_graph_model
+from app.project.presets import load_preset
 
 from .window_setup import open_window
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import engine as sg
-from app.builder import build
-from app.decision_feed import DecisionFeed
-from app.decision_surface import compute_surface
-from app.presets import load_preset
+from app.project.build import build
+from widgets.window.decision_feed import DecisionFeed
+from app.teaching.decision_surface import compute_surface
+from app.project.presets import load_preset
 from app.session import Session
 from engine import nn
 from engine.data import Dataset

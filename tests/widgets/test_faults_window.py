@@ -6,7 +6,7 @@ import types
 import numpy as np
 from PySide6.QtCore import Qt
 
-from app.presets import load_preset
+from app.project.presets import load_preset
 from engine import backend
 from engine.backend import inject_out_of_memory
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import shiboken6
 
-from app.node_keys import GraphNode
-from app.graph_model import build_graph_model
+from app.debugging.node_keys import GraphNode
+from app.graph.model import build_graph_model
 from widgets.graph_items import FrameItem, NodeItem
 from widgets.graph_view import GraphView
 

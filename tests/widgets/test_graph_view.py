@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
-from app.breakpoints import Breakpoint
-from app.debugger import Debugger
-from app.node_keys import GraphNode
+from app.debugging.breakpoints import Breakpoint
+from app.debugging.debugger import Debugger
+from app.debugging.node_keys import GraphNode
 from tests.app.debugger_setup import command, mlp_run
 from widgets.graph_items import FrameItem, NodeItem
 from widgets.graph_view import GraphView

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from app.history import History
+from app.debugging.history import History
 from widgets.tensor_inspector import TensorInspector
 from widgets.tensor_plots import channel_grid
 from widgets.timeline import Timeline

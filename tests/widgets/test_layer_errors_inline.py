@@ -6,7 +6,7 @@ import copy
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from app.specs import LayerSpec
+from app.project.specs import LayerSpec
 
 from .window_setup import window  # noqa: F401  (fixture)
 

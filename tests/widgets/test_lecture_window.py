@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 from PySide6.QtGui import QImage
 
-from app.main_window_lecture import check_selected_gradient, export_graph, export_pytorch_to
+from widgets.window.lecture import check_selected_gradient, export_graph, export_pytorch_to
 
 from .window_setup import wait_idle, window  # noqa: F401  (fixture)
 

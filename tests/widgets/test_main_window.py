@@ -5,9 +5,9 @@ import json
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from app.presets import list_presets, load_preset
+from app.project.presets import list_presets, load_preset
 from app.project import dumps, load_project
-from app.steps import run_steps
+from app.debugging.steps import run_steps
 
 from .window_setup import open_window, wait_idle, window  # noqa: F401  (fixture)
 

@@ -1,6 +1,6 @@
 """The narration panel shows the current node's narration and follows the session."""
-from app.debugger import Debugger
-from app.narration import parameter_shapes
+from app.debugging.debugger import Debugger
+from app.teaching.narration import parameter_shapes
 from widgets.narration_panel import EMPTY_TEXT, NarrationPanel
 
 from tests.app.debugger_setup import command, mlp_run

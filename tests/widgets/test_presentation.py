@@ -4,8 +4,8 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtGui import QKeySequence
 
-from app.main_window import MainWindow
-from app.main_window_presentation import HIDDEN_DOCKS, PRESENTATION_SCALE
+from widgets.window.main_window import MainWindow
+from widgets.window.presentation import HIDDEN_DOCKS, PRESENTATION_SCALE
 
 from .window_setup import open_window, wait_idle
 

@@ -4,7 +4,7 @@ outlined, and the inspector says how to see a tensor that is not fetched."""
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
-from app.static_debugger import StaticDebugger
+from app.debugging.static_debugger import StaticDebugger
 from widgets.graph_items import FUSED
 
 from .window_setup import open_window, wait_idle

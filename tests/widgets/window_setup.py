@@ -2,8 +2,8 @@
 autosave) in a temporary directory and message boxes replaced by a record."""
 import pytest
 
-from app.main_window import MainWindow
-from app.presets import load_preset
+from widgets.window.main_window import MainWindow
+from app.project.presets import load_preset
 
 
 def open_window(qtbot, data_dir, preset="spirals"):

@@ -1,0 +1,1 @@
+"""File > Export: a project as PyTorch code or ONNX."""
