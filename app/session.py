@@ -7,31 +7,33 @@ debugger's records in batches (records of older generations are already dropped 
 debugger) and tells subscribers what changed. Widgets send intents back through the
 methods (step, run, pause, reset, toggle_breakpoint, select). Training never runs on the
 caller's thread: the debugger's worker does it.
+
+Session is one class cut by concern: the project, its run and the intents here; what views
+read in app/session_reads.py; the worker's reports and the drain in app/session_pump.py;
+live edits and run-to-iteration in app/debugging/session_controls.py.
 """
 import copy
 import threading
 import time
 from collections import deque
 
-import numpy as np
-
-import engine as sg
 from engine.backend import cuda_status
 
 from app.debugging.breakpoints import Breakpoint, Hit
 from app.project.build import BuildError, build
 from app.debugging.breakpoints import make_breakpoints
+from app.debugging.session_controls import DebuggingControls
 from app.debugging.debugger import Debugger
-from app.debugging.faults import current_fault, failure_message
-from app.debugging.history import STAT_NAMES, NotKept, stats_dict
+from app.debugging.faults import current_fault, failure_message, on_cpu
 from app.project import ProjectError, load_weights, validate, weights_path
+from app.project.script_guard import interrupt_if_still_running
 from app.project.script_model import ScriptError
 from app.debugging.static_debugger import StaticDebugger
+from app.session_pump import SessionPump
+from app.session_reads import SessionReads
 
 STEP_COMMANDS = ("op", "layer", "out", "phase", "iteration")
-ACCURACY_EVERY = 10  # iterations between two test-accuracy evaluations
 TIMING_WINDOW = 20  # iterations averaged for the time per step
-HISTORY_EVERY_S = 0.25  # while running, the recorded iterations are announced at most this often
 
 
 def gpu_status():
@@ -40,34 +42,7 @@ def gpu_status():
     return available, "" if available else (reason or "no CUDA device")
 
 
-def _kib(nbytes):
-    return f"{nbytes / 1024:.1f} KiB"
-
-
-def test_accuracy(built, loss_name):
-    """Accuracy of the model on the test split (classification losses), else None."""
-    test = built.test_set
-    if loss_name not in ("CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss") or not len(test):
-        return None
-    model = built.model
-    was_training = model.training
-    model.eval()
-    try:
-        with sg.no_grad():
-            out = model(sg.tensor(test.X, device=built.device)).numpy()
-    finally:
-        model.train(was_training)
-    y = np.asarray(test.y)
-    if loss_name == "CrossEntropyLoss":
-        predicted = out.argmax(axis=-1)
-    else:
-        predicted = (out > (0.0 if loss_name == "BCEWithLogitsLoss" else 0.5)).astype(y.dtype)
-    if predicted.size != y.size:
-        return None
-    return float(np.mean(predicted.reshape(y.shape) == y))
-
-
-class Session:
+class Session(SessionReads, SessionPump, DebuggingControls):
     """See the module docstring. `subscribe(fn)`: fn(changes) with changes a set among
     "project", "state", "graph", "stats", "curves", "hits", "selection", "breakpoints",
     "history" (the recorded iterations; throttled while running) and "viewed" (an older
@@ -79,10 +54,12 @@ class Session:
         self.report = None
         self.built = None
         self._weights_from = None  # the project file whose weights the next build loads
+        self.script_consent = None  # callable(source) -> bool, asked before a script runs
         self.weights_error = None
         self.build_error = None  # message when the project does not build
         self.script_error = None  # ScriptError of a script project's last build, if it failed
         self.debugger = None
+        self.run_id = 0  # changes whenever another model (and its debugger) is in place
         self.state = None
         self.graph = ()
         self.selected = None  # a node key, or a layer scope ("0", "1", ...)
@@ -106,6 +83,7 @@ class Session:
 
     # ---- subscribers -----------------------------------------------------------------------
     def subscribe(self, fn):
+        """Call fn(changes) after each change (see the class docstring)."""
         self._listeners.append(fn)
 
     def _notify(self, changes):
@@ -121,9 +99,11 @@ class Session:
         loaded into the built model, when there are any: the run starts from them and Reset
         returns to them; weights that do not fit leave the fresh ones, `weights_error` says why."""
         self.project = copy.deepcopy(project)
-        if not keep_path:
-            self.path = path
-        self._weights_from, self.weights_error = weights_from, None
+        if not keep_path:  # another document: nothing of the previous one carries over
+            self.path, self.selected, self.breakpoint_targets = path, None, set()
+        if not keep_path or weights_from is not None:  # an edit keeps weights not loaded yet
+            self._weights_from = weights_from
+        self.weights_error = None
         self.report = validate(self.project)
         self._close_debugger()
         self._clear_run()
@@ -150,7 +130,11 @@ class Session:
 
     def _run_script(self):
         """Build the script project now that the user asked to run it; False (with
-        `script_error` set and an error hit) when the script fails."""
+        `script_error` set and an error hit) when the script fails or the user does not
+        allow it to run (`script_consent(source)`, set by the window, says False)."""
+        if self.script_consent is not None and not self.script_consent(self.project.network.script):
+            self.build_error = "the script was not allowed to run (it came from a file)"
+            return False
         try:
             self.built = build(self.project)
         except (ScriptError, BuildError, ValueError, RuntimeError, MemoryError) as exc:
@@ -170,17 +154,29 @@ class Session:
         self._notify({"project", "state", "graph", "stats", "breakpoints", "history"})
         return True
 
+    @property
+    def pending_weights(self):
+        """The project file whose saved weights are not loaded yet (the project is not
+        built: a script before its first Run, a dataset file that moved), or None."""
+        return self._weights_from
+
     def _load_weights(self):
-        source, self._weights_from = self._weights_from, None
-        if source is None or self.built is None or not weights_path(source).exists():
+        """Load the weights saved with `_weights_from` once the model is built."""
+        source = self._weights_from
+        if source is None or self.built is None:
+            return
+        self._weights_from = None
+        found = weights_path(source)
+        if found is None:
             return
         try:
-            load_weights(weights_path(source), self.built.model, source)
+            load_weights(found, self.built.model, source)
         except ProjectError as exc:
             self.weights_error = f"the saved weights were not loaded: {exc}"
 
     def _start_debugger(self):
         """The debugger (dynamic or static) of `built`, subscribed, with the breakpoints."""
+        self.run_id += 1
         if self.built is not None and self.project.train.mode == "static":
             try:
                 self.debugger = StaticDebugger(self.built, self.project)
@@ -207,11 +203,33 @@ class Session:
             return f"the network is invalid: {self.build_error or 'it does not build'}"
         return ""
 
+    def on_iteration_finished(self, fn):
+        """Call fn(iteration, loss) on the worker thread after each optimizer step of the
+        current run (the model may be read in place there); forgotten when another model
+        is built (`run_id` changes). Nothing happens without a run."""
+        if self.debugger is not None:
+            self.debugger.subscribe(iteration_finished=fn)
+
+    def switch_to_cpu(self, edit):
+        """Apply the CPU offer (app/debugging/faults.py): `edit(project, description, merge)`
+        (the window's undoable edit) with the project on CPU, then the weights trained so far
+        loaded into the new build (the optimizer state starts again). False without a
+        project."""
+        if self.project is None:
+            return False
+        weights = self.weights(timeout=10.0)
+        edit(on_cpu(self.project), "run on CPU", "")
+        if weights is not None and self.built is not None:
+            self.built.model.load_state_dict(weights)
+        return True
+
     def close(self):
+        """End the run and its worker thread."""
         self._close_debugger()
 
     def _close_debugger(self):
         if self.debugger is not None:
+            self._interrupt_script_later()
             self.debugger.close()
             self.debugger = None
 
@@ -230,25 +248,41 @@ class Session:
 
     # ---- intents ---------------------------------------------------------------------------
     def step(self, mode):
+        """Step (one of STEP_COMMANDS: op, layer, out, phase, iteration)."""
         if mode not in STEP_COMMANDS:
             raise ValueError(f"step mode must be one of {STEP_COMMANDS}, got {mode!r}")
         self._command(f"step_{mode}")
 
     def run(self):
+        """Run until a breakpoint, a pause or an error."""
         self._command("run")
 
     def pause(self):
+        """Pause where the worker is."""
         self._command("pause")
 
     def stop(self):
+        """Abandon the iteration in progress (the weights stay as the last update left them)."""
         self._command("stop")
+        self._interrupt_script_later()
+
+    def _interrupt_script_later(self):
+        """Stop, Reset and close reach a script's pure-Python loop too: the worker is
+        interrupted when it has not stopped shortly after (app/project/script_guard.py)."""
+        debugger = self.debugger
+        if debugger is not None and self.project.network.script:
+            interrupt_if_still_running(lambda: debugger.state().status == "running")
 
     def reset(self):
         """Stop and restore the initial weights; curves and hits start again."""
         if self.debugger is None:
             return
         self.debugger.reset()
+        self._interrupt_script_later()
         self.debugger.wait()
+        self.debugger.reset_hit_counts()
+        self.run_target = None
+        self._apply_breakpoints()
         self._clear_run()
         self.state = self.debugger.state()
         self._notify({"state", "graph", "curves", "hits", "stats", "history", "viewed"})
@@ -267,6 +301,7 @@ class Session:
         getattr(self.debugger, name)()
 
     def select(self, key):
+        """Select a node key or a layer scope (None: nothing)."""
         if key != self.selected:
             self.selected = key
             self._notify({"selection"})
@@ -290,198 +325,5 @@ class Session:
             return
         toggled = [Breakpoint.node(t) if "/" in t else Breakpoint.layer(t)
                    for t in sorted(self.breakpoint_targets)]
-        self.debugger.set_breakpoints(make_breakpoints(self.project.breakpoints) + toggled)
-
-    # ---- what the worker reports (worker thread): kept whatever the generation ---------------
-    def _on_stop(self, hit):
-        now = time.perf_counter()
-        with self._worker_lock:
-            self._worker_hits.append(hit)
-            if self._sent_at is not None:
-                self.seconds_per_step, self._sent_at = now - self._sent_at, None
-
-    def _on_iteration(self, iteration, loss):
-        now = time.perf_counter()
-        built, loss_name = self.built, self.project.train.loss
-        accuracy = None
-        if iteration % ACCURACY_EVERY == 0 and built is not None:
-            accuracy = test_accuracy(built, loss_name)
-        with self._worker_lock:
-            self._finish_times.append(now)
-            self._worker_losses.append((iteration, loss))
-            if accuracy is not None:
-                self._worker_accuracies.append((iteration, accuracy))
-        time.sleep(0)  # hand the GIL to the UI thread if it waits: one per iteration
-
-    # ---- the UI timer ----------------------------------------------------------------------
-    def pump(self):
-        """Drain the debugger's records into the session and notify; returns the changes."""
-        if self.debugger is None:
-            return set()
-        changes = set()
-        for record in self.debugger.drain():
-            changes |= self._apply(record)
-        with self._worker_lock:
-            for pending, into, change in ((self._worker_losses, self.losses, "curves"),
-                                          (self._worker_accuracies, self.accuracies, "curves"),
-                                          (self._worker_hits, self.hits, "hits")):
-                if pending:
-                    into += pending
-                    pending.clear()
-                    changes.add(change)
-            times = list(self._finish_times)
-        if len(times) > 1:
-            self.seconds_per_iteration = (times[-1] - times[0]) / (len(times) - 1)
-        state = self.debugger.state()
-        if state != self.state:
-            if self.state is None or state.graph != self.state.graph:
-                self.graph = state.graph
-                changes.add("graph")
-            self.state = state
-            changes.add("state")
-        if changes & {"curves", "state"}:
-            now = time.perf_counter()
-            running = self.state is not None and self.state.status == "running"
-            if not running or now - self._history_at >= HISTORY_EVERY_S:
-                self._history_at = now
-                changes.add("history")
-        self._notify(changes)
-        return changes
-
-    def _apply(self, record):
-        data = record.data
-        if record.kind in ("values", "grads"):
-            kind = "value" if record.kind == "values" else "grad"
-            self.latest_stats[kind] = (data["keys"], data["stats"])
-            for key, row in zip(data["keys"], data["stats"]):
-                self.stats.setdefault(key, {})[kind] = stats_dict(row)
-            return {"stats"}
-        if record.kind == "graph":
-            self.graph = data["nodes"]
-            return {"graph"}
-        return set()
-
-    # ---- reads for the views ---------------------------------------------------------------
-    def weights(self, timeout=2.0):
-        """A copy of the model's state dict (None without a model), never half-updated: read
-        between two iterations while the debugger runs (TimeoutError, an OSError, when none
-        ended within `timeout` seconds)."""
-        if self.built is None:
-            return None
-        if self.debugger is None:
-            return self.built.model.state_dict()
-        return self.debugger.between_updates(self.built.model.state_dict, timeout)
-
-    def value(self, key):
-        """The selected node's value (host numpy array) in the current iteration, or None."""
-        return self._read(key, "value")
-
-    def grad(self, key):
-        return self._read(key, "grad")
-
-    def history_series(self, key, kind="value"):
-        """The node's statistics over the recorded iterations (app.debugging.history.History.stats)."""
-        return self.debugger.history.stats(key, kind) if self.debugger is not None else None
-
-    def missing_message(self, key):
-        """Why the node `key` has no value now (static mode: it is not fetched)."""
-        explain = getattr(self.debugger, "missing_message", None)
-        return explain(key) if explain is not None else "not computed in this iteration yet"
-
-    def can_fetch(self, key):
-        """Whether `key` is a node the static graph can be recompiled to fetch (static mode)."""
-        build = getattr(self.debugger, "build", None)
-        return build is not None and key in build.fetchable_keys()
-
-    def add_fetch(self, key):
-        """Static mode: recompile fetching `key` too, so the inspector shows it from the next
-        step; returns what it cost, in words (recompile time, peak memory before -> after)."""
-        if not self.can_fetch(key):
-            raise ValueError(f"{key} cannot be added to the fetch list (static mode only, "
-                             "a node of the compiled graph not fetched yet)")
-        before = self.debugger.build
-        build = self.debugger.set_fetches(before.fetch_keys + (key,))
-        self._notify({"graph", "selection"})
-        return (f"fetching {key}: recompiled in {build.recompile_seconds * 1e3:.1f} ms, peak "
-                f"memory {_kib(before.peak_bytes_after)} -> {_kib(build.peak_bytes_after)}; "
-                f"its value shows from the next step")
-
-    def _read(self, key, what):
-        if self.debugger is None:
-            return None
-        try:
-            return getattr(self.debugger, what)(key)
-        except KeyError:
-            return None
-
-    # ---- the history: the timeline and older iterations --------------------------------------
-    def recorded_iterations(self):
-        """(recorded iterations, those whose full tensors are still kept). Kept means the
-        value of the inspected node (without one, of the graph's last node) is kept; the
-        budget drops the oldest first, so the newest are checked until one is dropped."""
-        if self.debugger is None:
-            return [], set()
-        history = self.debugger.history
-        iterations = history.iterations()
-        key = self.selected if self.selected and "/" in self.selected else (
-            self.graph[-1].key if self.graph else None)
-        kept = set()
-        for it in reversed(iterations):
-            if key is None or not history.is_kept(key, it):
-                break
-            kept.add(it)
-        return iterations, kept
-
-    def view_iteration(self, iteration):
-        """Show `iteration` from the history (None or the newest recorded: live again)."""
-        if iteration is not None and self.debugger is not None:
-            iterations = self.debugger.history.iterations()
-            if iterations and iteration == iterations[-1]:
-                iteration = None
-        if iteration != self.viewed:
-            self.viewed = iteration
-            self._notify({"viewed"})
-
-    def shown_stats(self, kind):
-        """(keys, rows in STAT_NAMES order) of every graph node's statistics in the viewed
-        iteration, or the latest known ones when live."""
-        keys, rows = [], []
-        older = (self.debugger.history.stats_of_iteration(self.viewed, kind)
-                 if self.viewed is not None and self.debugger is not None else None)
-        for node in self.graph:
-            if older is None:
-                found = self.stats.get(node.key, {}).get(kind)
-            else:
-                found = older.get(node.key)
-            if found is not None:
-                keys.append(node.key)
-                rows.append([found[name] for name in STAT_NAMES])
-        return keys, rows
-
-    def stats_at(self, key, iteration):
-        """{"value": {...}, "grad": {...}}: the node's statistics recorded at `iteration`."""
-        out = {}
-        for kind in ("value", "grad"):
-            try:
-                out[kind] = self.debugger.history.stats_at(key, iteration, kind)
-            except KeyError:
-                pass
-        return out
-
-    def tensors_at(self, key, iteration):
-        """(value, grad, statistics, message) of a node at an older iteration: the full
-        tensors where the history kept them (else None), and a message when it did not."""
-        history, arrays = self.debugger.history, {}
-        for kind in ("value", "grad"):
-            try:
-                arrays[kind] = history.tensor(key, iteration, kind)
-            except NotKept:
-                arrays[kind] = None
-        stats = self.stats_at(key, iteration)
-        message = None
-        if not stats:
-            message = f"node {key} was not recorded in iteration {iteration}"
-        elif arrays["value"] is None and arrays["grad"] is None:
-            message = (f"statistics only: full tensors of iteration {iteration} were dropped "
-                       f"(memory budget)")
-        return arrays["value"], arrays["grad"], stats, message
+        until = [Breakpoint.run_to(self.run_target[1])] if self.run_target else []
+        self.debugger.set_breakpoints(make_breakpoints(self.project.breakpoints) + toggled + until)

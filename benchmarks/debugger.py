@@ -1,6 +1,7 @@
 """Cost of training under the step debugger (free running, history on) against the plain
-training loop, for the Playground MLP and an MNIST-size MLP with SGD; PyTorch's plain loop
-for scale when it is installed (on one thread). Prints a table of milliseconds per
+training loop, for the Playground MLP, an MNIST-size MLP and issue 20's CNN and LSTM (the
+models of benchmarks/train.py) with SGD; PyTorch's plain loop for scale when it is installed
+(on one thread). Prints a table of milliseconds per
 iteration: the best of several rounds, plain and debugger taking turns.
 
 Each case is measured on several pairs of runs, each pair built afresh, and the table shows
@@ -23,22 +24,36 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import engine as sg  # noqa: E402
 import engine.nn.functional as F  # noqa: E402
 from app.debugging.breakpoints import Breakpoint  # noqa: E402
-from app.debugging.debugger import Debugger, TrainingRun  # noqa: E402
+from app.debugging.debugger import Debugger  # noqa: E402
+from app.debugging.interface import TrainingRun  # noqa: E402
 from engine import nn, optim  # noqa: E402
-
-CASES = [("Playground MLP 2-16-16-2, batch 32", (2, 16, 16, 2), 32, 2.0),
-         ("MNIST-size MLP 784-256-256-10, batch 128", (784, 256, 256, 10), 128, 1.3)]
+from train import lstm_head, mnist_cnn  # noqa: E402
 
 
-def make_run(sizes, batch, batches=8):
+def mlp(sizes):
+    def build(lib):
+        layers = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            layers += [lib.Linear(a, b), lib.ReLU()]
+        return lib.Sequential(*layers[:-1])
+    return build
+
+
+CASES = [  # name, model (given nn or torch.nn), input shape, classes, target, iterations
+    ("Playground MLP 2-16-16-2, batch 32", mlp((2, 16, 16, 2)), (32, 2), 2, 2.0, 500),
+    ("MNIST-size MLP 784-256-256-10, batch 128", mlp((784, 256, 256, 10)), (128, 784), 10,
+     1.3, 50),
+    ("CNN c32/pool/c64/pool/fc 28x28, batch 256", mnist_cnn, (256, 1, 28, 28), 10, 1.3, 3),
+    ("LSTM 32->128 seq 32 + fc, batch 64", lstm_head, (64, 32, 32), 10, 1.3, 10),
+]
+
+
+def make_run(build, shape, classes, batches=4):
     sg.manual_seed(0)
-    layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(a, b), nn.ReLU()]
-    model = nn.Sequential(*layers[:-1])
+    model = build(nn)
     rng = np.random.default_rng(0)
-    data = [(sg.tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32)),
-             sg.tensor(rng.integers(0, sizes[-1], batch))) for _ in range(batches)]
+    data = [(sg.tensor(rng.standard_normal(shape).astype(np.float32)),
+             sg.tensor(rng.integers(0, classes, shape[0]))) for _ in range(batches)]
     return TrainingRun(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.01), data)
 
 
@@ -87,28 +102,25 @@ def best_of(loops, iterations, repeats):
     return best
 
 
-def measure_pair(sizes, batch, iterations, repeats):
+def measure_pair(case, iterations, repeats):
     """(plain, debugger) seconds per iteration of a fresh pair of runs."""
-    debug, d = debugger_loop(make_run(sizes, batch))
+    debug, d = debugger_loop(make_run(*case))
     try:
-        return tuple(best_of([plain_loop(make_run(sizes, batch)), debug], iterations, repeats))
+        return tuple(best_of([plain_loop(make_run(*case)), debug], iterations, repeats))
     finally:
         d.close()
 
 
-def torch_plain(sizes, batch, iterations):
+def torch_plain(build, shape, classes, iterations):
     try:
         import torch
     except ImportError:
         return None
     torch.manual_seed(0)
     torch.set_num_threads(1)  # its thread pool and numpy's BLAS threads would fight
-    layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
+    model = build(torch.nn)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x, y = torch.randn(batch, sizes[0]), torch.randint(0, sizes[-1], (batch,))
+    x, y = torch.randn(*shape), torch.randint(0, classes, (shape[0],))
 
     def loop(n):
         for _ in range(n):
@@ -124,7 +136,9 @@ def torch_plain(sizes, batch, iterations):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=0,
-                        help="iterations per round (default: 500 / 50 by case)")
+                        help="iterations per round (default: 500 / 50 / 3 / 10 by case)")
+    parser.add_argument("--cases", default="",
+                        help="comma-separated case numbers to run (default: all), from 0")
     parser.add_argument("--repeats", type=int, default=10, help="best of this many rounds")
     parser.add_argument("--pairs", type=int, default=5,
                         help="pairs of runs (plain, debugger) built and measured per case")
@@ -133,10 +147,11 @@ def main():
              f"{'PyTorch 1T ms':>14}  ratio of each pair"
     print(header)
     print("-" * len(header))
-    for name, sizes, batch, target in CASES:
-        n = args.iterations or (500 if sizes[0] < 100 else 50)
-        t_torch = torch_plain(sizes, batch, n)  # first: numpy's BLAS threads not yet spinning
-        pairs = sorted((measure_pair(sizes, batch, n, args.repeats)
+    chosen = [int(c) for c in args.cases.split(",") if c] or range(len(CASES))
+    for name, build, shape, classes, target, iterations in (CASES[c] for c in chosen):
+        n = args.iterations or iterations
+        t_torch = torch_plain(build, shape, classes, n)  # first: BLAS threads not yet spinning
+        pairs = sorted((measure_pair((build, shape, classes), n, args.repeats)
                         for _ in range(max(1, args.pairs))), key=lambda p: p[1] / p[0])
         t_plain, t_debug = pairs[len(pairs) // 2]
         torch_cell = f"{t_torch * 1e3:14.3f}" if t_torch is not None else f"{'n/a':>14}"

@@ -24,7 +24,8 @@ import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import engine as sg  # noqa: E402
-from app.debugging.debugger import Debugger, TrainingRun  # noqa: E402
+from app.debugging.debugger import Debugger  # noqa: E402
+from app.debugging.interface import TrainingRun  # noqa: E402
 from app.debugging.node_keys import GraphNode  # noqa: E402
 from app.graph.layout import SLOT, edge_crossings, layout_graph  # noqa: E402
 from app.graph.model import build_graph_model  # noqa: E402
@@ -150,7 +151,7 @@ def draw_rows(app, graphs):
 class LSTMTagger(nn.Module):
     def __init__(self):
         super().__init__()
-        self.lstm = nn.LSTM(3, 8)
+        self.lstm = nn.LSTM(3, 8, batch_first=True)
         self.head = nn.Linear(8, 2)
 
     def forward(self, x):
@@ -185,6 +186,19 @@ def grad_or_none(debugger, key):
         return None
 
 
+def show_record(view, record):
+    """Show one debugger record in the graph view (what the session and GraphFeed do)."""
+    d = record.data
+    if record.kind == "graph":
+        view.set_graph(d["nodes"], d["new_keys"])
+    elif record.kind in ("value", "grad"):
+        view.set_stats(record.kind, d["keys"], d["stats"])
+        if record.kind == "grad":
+            view.set_gradient_reached(d["keys"])
+    elif record.kind == "stopped" and d["position"] is not None:
+        view.set_current(d["position"].key)
+
+
 def refresh_rows(app, screenshots):
     rows = []
     for name, run in real_runs():
@@ -197,7 +211,7 @@ def refresh_rows(app, screenshots):
         debugger.step_iteration()
         debugger.wait(30)
         for record in debugger.drain():
-            view.apply_record(record)
+            show_record(view, record)
         view.set_colour_stat("grad_rms")
         app.processEvents()
         times = []
@@ -206,7 +220,7 @@ def refresh_rows(app, screenshots):
             debugger.wait(30)
             start = time.perf_counter()
             for record in debugger.drain():
-                view.apply_record(record)
+                show_record(view, record)
             key = debugger.state().key
             inspector.show_node(key, debugger.value(key), grad_or_none(debugger, key), None,
                                 debugger.history.stats(key))

@@ -26,10 +26,13 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from app.debugging.breakpoints import Breakpoint  # noqa: E402
 from app.debugging.history import History  # noqa: E402
+from app.debugging.one_pass_moments import LANES, one_pass_moments  # noqa: E402
 from app.project.presets import load_preset  # noqa: E402
 from app.session import Session  # noqa: E402
 from engine import nn  # noqa: E402
@@ -79,6 +82,13 @@ def stats_bytes(history):
     return sum(stats.nbytes for phases in history._phases.values() for _, _, stats in phases)
 
 
+def warm_up_numba():
+    """Import numba and compile (or load from its cache) the statistics kernel for both float
+    types now, as the first large tensor of a run would: llvmlite alone adds tens of MB."""
+    for dtype in (np.float32, np.float64):
+        one_pass_moments(np.zeros(LANES, dtype))
+
+
 def soak(case, iterations, every, budget, keep_last):
     """Rows (iteration, RSS, RSS growth, bytes kept, statistics bytes, key sets: the distinct
     graphs recorded, values and gradients apart), the peak RSS growth and its bound."""
@@ -88,6 +98,7 @@ def soak(case, iterations, every, budget, keep_last):
         session.step("iteration")
         session.debugger.wait(60)
     history = session.debugger.history = History(memory_budget=budget, keep_last=keep_last)
+    warm_up_numba()  # its import and first compile are a one-off cost, not growth
     start, rows, peak = rss_bytes(), [], 0
     try:
         while session.state.completed < iterations:

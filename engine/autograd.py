@@ -11,6 +11,21 @@ class ShapeError(ValueError):
     """Shapes that do not fit an op; the message names the op, the scope and the shapes."""
 
 
+class IndexShapeError(ShapeError, IndexError):
+    """An index out of range (an IndexError, as Python's iteration protocol expects)."""
+
+
+class RemovableHandle:
+    """What register_hook and the module hooks return: `remove()` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
 class _State(threading.local):
     """Per-thread state, as PyTorch's grad mode: a worker's observers see its ops only."""
 
@@ -126,6 +141,7 @@ class Function:
     op = "function"
     differentiable = True
     saved = None
+    tensor_hooks = None  # hooks registered on this node's output (Tensor.register_hook)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -140,7 +156,7 @@ class Function:
         fn = object.__new__(cls)
         fn.attrs = attrs
         try:
-            y = fn.forward(*[t.data for t in inputs], **attrs)
+            y = fn.forward(*[t.array for t in inputs], **attrs)
         except (ValueError, TypeError, IndexError) as exc:
             raise fn._error(inputs, exc, st.scope) from exc
         except MemoryError as exc:
@@ -167,6 +183,24 @@ class Function:
     def output(self):
         return self._output()
 
+    @property
+    def next_functions(self):
+        """((node, 0), ...) per input, as PyTorch's grad_fn: the input's creator, an
+        AccumulateGrad for a leaf that requires grad, or None."""
+        return tuple((t.creator if t.creator is not None else
+                      AccumulateGrad(t) if t.requires_grad else None, 0)
+                     for t in self.inputs or ())
+
+    def name(self):
+        """PyTorch's node name, e.g. "MulBackward0"."""
+        return f"{type(self).__name__}Backward0"
+
+    def register_hook(self, hook):
+        """`hook(grad_inputs, grad_outputs)` after this node's backward ran."""
+        hooks = self.__dict__.setdefault("node_hooks", [])
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
     def forward(self, *arrays, **attrs):
         raise NotImplementedError
 
@@ -177,16 +211,45 @@ class Function:
         """Why these input shapes do not fit; ops override this for a precise message."""
         return None
 
+    # ---- what the rest of the engine and the app read of an op (declared once, here) ----
+    narrate = None
+    """`narrate(c)` -> (title, forward text, backward text) for an engine.ops.words.Shapes
+    `c`: what the op computes and what its backward sends to each input, in words and with
+    the shapes (a staticmethod; words.unary / words.binary make the common ones)."""
+
+    fuse = None
+    """Elementwise ops only: `fuse(attrs)` -> the ufunc calls that compute the op, each
+    (ufunc name, *operands), an operand "{0}"/"{1}" (the op's inputs), "{acc}" (the value
+    so far) or a literal; static mode fuses chains of such ops into one kernel."""
+
+    symbolic_grad = None
+    """`symbolic_grad(d, node, gy, wanted)` -> [(input node, gradient node)] for the wanted
+    (index, input node) pairs, built from IR nodes with `d` (engine.static.autodiff's
+    builder: d.op, d.sum_to, d.constant); without it, static mode calls the op's backward."""
+
+    module = None
+    """The torch.nn name ("ReLU") of a layer that only applies this op to its input:
+    engine.nn makes that class from this declaration (its constructor takes the op's attrs,
+    the forward's keyword arguments, with their names and defaults, and keeps each as an
+    attribute), and engine.nn.functional exports the op's wrapper (named as the op)."""
+
+    @staticmethod
+    def complete_shapes(shapes, out):
+        """Input shapes with the unknown ones (None: the batch, which the debugger does not
+        record) filled in from the others and the output shape `out`, where the op says."""
+        return list(shapes)
+
     def _error(self, inputs, exc, scope):
         where = f"{self.op} in '{scope}'" if scope else self.op
-        devices = {device_of(t.data) for t in inputs}
+        devices = {device_of(t.array) for t in inputs}
         if len(devices) > 1:
-            listed = ", ".join(f"{tuple(t.shape)} on {device_of(t.data)}" for t in inputs)
+            listed = ", ".join(f"{tuple(t.shape)} on {device_of(t.array)}" for t in inputs)
             return DeviceError(f"{where}: inputs are on different devices ({listed}); "
                                f"move them with .to(device) first")
         shapes = [tuple(t.shape) for t in inputs]
-        specific = str(exc) if isinstance(exc, IndexError) else None  # e.g. an index out of range
-        reason = specific or self.explain(shapes) or f"{exc} (input shapes {', '.join(map(str, shapes))})"
+        if isinstance(exc, IndexError):  # e.g. an index out of range
+            return IndexShapeError(f"{where}: {exc}")
+        reason = self.explain(shapes) or f"{exc} (input shapes {', '.join(map(str, shapes))})"
         return ShapeError(f"{where}: {reason}")
 
     def __repr__(self):
@@ -200,7 +263,7 @@ def out_of_memory(fn, inputs, exc, scope, phase):
     if isinstance(exc, OutOfMemoryError):
         return exc
     shapes = [tuple(t.shape) for t in inputs]
-    device = "cuda" if any(device_of(t.data) == "cuda" for t in inputs) else "cpu"
+    device = "cuda" if any(device_of(t.array) == "cuda" for t in inputs) else "cpu"
     where = f"{fn.op} in layer '{scope}'" if scope else fn.op
     listed = ", ".join(map(str, shapes))
     return OutOfMemoryError(f"{where} ({phase}, input shapes {listed}) on {device}: {exc}",
@@ -232,7 +295,7 @@ def _consumer_counts(root_fn):
                 "second time: its graph was freed by the first backward(); pass "
                 "retain_graph=True to the first call to keep it")
         for t in fn.inputs:
-            c = t.creator
+            c = t.creator if getattr(t, "_history", None) is None else source(t, fn.id)[0]
             if c is not None:
                 if c in counts:
                     counts[c] += 1
@@ -242,13 +305,15 @@ def _consumer_counts(root_fn):
     return counts
 
 
-def run_backward(root, grad, retain_graph=False):
+def run_backward(root, grad, retain_graph=False, capture=None):
     """Propagate `grad` from `root` to every leaf that requires grad, in reverse
-    topological order (a node runs once all its consumers have sent their gradient)."""
+    topological order (a node runs once all its consumers have sent their gradient).
+    With `capture` (id(tensor) -> None, for autograd.grad) the gradients of those tensors
+    are stored there instead of being accumulated into any leaf's `.grad`."""
     fn = root.creator
     if fn is None:
         if root.requires_grad:
-            _accumulate(root, grad)
+            _accumulate(root, grad, capture)
         return
     counts = _consumer_counts(fn)
     pending = {fn: grad}
@@ -260,21 +325,27 @@ def run_backward(root, grad, retain_graph=False):
         if g is None:  # no gradient reached this node: only release its inputs' counts
             grads = (None,) * len(fn.inputs)
         else:
+            if fn.tensor_hooks is not None or capture is not None:
+                g = _output_grad(fn, g, capture)
             if observers:
                 gt = Tensor._make(g, False, None)
                 for obs in observers:
                     obs.on_backward(fn, gt)
+            _check_versions(fn)
             try:
                 grads = fn.backward(g)
             except MemoryError as exc:
                 raise out_of_memory(fn, fn.inputs, exc, fn.scope, "backward") from exc
+            if "node_hooks" in fn.__dict__:
+                _call_node_hooks(fn, grads, g)
         for t, gx in zip(fn.inputs, grads):
-            c = t.creator
-            if gx is not None and t.requires_grad:
-                if gx.shape != t.data.shape:
-                    gx = unbroadcast(gx, t.data.shape)
+            c, requires = (t.creator, t.requires_grad) if getattr(t, "_history", None) is None \
+                else source(t, fn.id)
+            if gx is not None and requires:
+                if gx.shape != t.array.shape:
+                    gx = unbroadcast(gx, t.array.shape)
                 if c is None:
-                    _accumulate(t, gx)
+                    _accumulate(t, gx, capture)
                     continue
                 pending[c] = pending[c] + gx if c in pending else gx
             if c is not None:
@@ -286,15 +357,27 @@ def run_backward(root, grad, retain_graph=False):
             fn.saved = None
 
 
-def _accumulate(leaf, g):
-    if g.dtype != leaf.data.dtype:
-        g = g.astype(leaf.data.dtype)
+def _accumulate(leaf, g, capture=None):
+    if g.dtype != leaf.array.dtype:
+        g = g.astype(leaf.array.dtype)
+    hooks = getattr(leaf, "_hooks", None)
+    for hook in hooks or ():
+        out = hook(Tensor._make(g, False, None))
+        if out is not None:
+            g = out.array if isinstance(out, Tensor) else out
+    if capture is not None:
+        if id(leaf) in capture:
+            previous = capture[id(leaf)]
+            capture[id(leaf)] = g if previous is None else previous + g
+        return
     if leaf.grad is None:
         if g.base is not None:  # a view (e.g. a read-only broadcast): .grad owns its array
             g = g.copy()
         leaf.grad = Tensor._make(g, False, None)
     else:
-        leaf.grad = Tensor._make(leaf.grad.data + g, False, None)
+        leaf.grad.array = leaf.grad.array + g  # the same .grad tensor, as PyTorch
 
 
 from .tensor import Tensor  # noqa: E402  (Tensor uses Function; imported last on purpose)
+from .autograd_tools import (AccumulateGrad, _call_node_hooks, _check_versions,  # noqa: E402
+                             _output_grad, grad, source)

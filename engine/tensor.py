@@ -3,6 +3,9 @@ import numpy as np
 
 from . import backend
 from .autograd import _state, run_backward
+from .devices import BY_NAME as _DEVICES
+from .tensor_inplace import InplaceMethods
+from .tensor_methods import TorchMethods
 
 
 def _default_dtype(array, data):
@@ -14,15 +17,17 @@ def _default_dtype(array, data):
     return None
 
 
-class Tensor:
-    """PyTorch-like tensor; `.data` is the numpy or CuPy array behind it."""
+class Tensor(InplaceMethods, TorchMethods):
+    """PyTorch-like tensor; `.array` is the numpy or CuPy array behind it, `.data` (as in
+    PyTorch) a tensor sharing it, cut from the graph."""
 
-    __slots__ = ("data", "grad", "requires_grad", "creator", "name", "__weakref__")
+    __slots__ = ("array", "grad", "requires_grad", "creator", "name", "_vcount", "_stamp",
+                 "_hooks", "_history", "__weakref__")
     __array_priority__ = 1000  # numpy_array + tensor calls Tensor.__radd__
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False, name=None):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         xp = backend.get_array_module(data)
         array = xp.asarray(data, dtype=dtype)
         if dtype is None:
@@ -33,7 +38,7 @@ class Tensor:
             array = backend.to_device(array, device)
         if requires_grad and array.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require grad, not {array.dtype}")
-        self.data = array
+        self.array = array
         self.grad = None
         self.requires_grad = requires_grad
         self.creator = None
@@ -42,7 +47,7 @@ class Tensor:
     @staticmethod
     def _make(data, requires_grad, creator):
         t = object.__new__(Tensor)
-        t.data = data
+        t.array = data
         t.grad = None
         t.requires_grad = requires_grad
         t.creator = creator
@@ -50,10 +55,10 @@ class Tensor:
         return t
 
     # ---- attributes -------------------------------------------------------------------
-    shape = property(lambda self: tuple(self.data.shape))
-    ndim = property(lambda self: self.data.ndim)
-    dtype = property(lambda self: self.data.dtype)
-    device = property(lambda self: backend.device_of(self.data))
+    shape = property(lambda self: tuple(self.array.shape))
+    ndim = property(lambda self: self.array.ndim)
+    dtype = property(lambda self: self.array.dtype)
+    device = property(lambda self: _DEVICES[backend.device_of(self.array)])
     is_leaf = property(lambda self: self.creator is None)
     T = property(lambda self: self.transpose(-2, -1) if self.ndim >= 2 else self)
 
@@ -61,16 +66,18 @@ class Tensor:
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def __len__(self):
-        return self.data.shape[0]
+        if self.array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.array.shape[0]
 
     def __repr__(self):
         grad = f", grad_fn=<{self.creator.op}>" if self.creator is not None else (
             ", requires_grad=True" if self.requires_grad else "")
-        dev = "" if self.device == "cpu" else f", device='{self.device}'"
-        body = np.array2string(backend.to_numpy(self.data), precision=4, separator=", ",
+        dev = "" if self.device == "cpu" else f", device='{self.device.type}'"
+        body = np.array2string(backend.to_numpy(self.array), precision=4, separator=", ",
                                prefix="tensor(")
         return f"tensor({body}{dev}{grad})"
 
@@ -78,7 +85,7 @@ class Tensor:
     def numpy(self):
         """A host numpy array (copied from the GPU if needed; shares memory on the CPU).
         numpy reductions to a scalar give numpy scalars: those become 0-d arrays here."""
-        return np.asarray(backend.to_numpy(self.data))
+        return np.asarray(backend.to_numpy(self.array))
 
     def tolist(self):
         return self.numpy().tolist()
@@ -90,34 +97,27 @@ class Tensor:
 
     def item(self):
         self._concrete("item")
-        return self.data.item()
+        return self.array.item()
 
     def __float__(self):
         self._concrete("float")
-        return float(self.data)
+        return float(self.array)
 
     def __int__(self):
         self._concrete("int")
-        return int(self.data)
+        return int(self.array)
 
     def __bool__(self):
         self._concrete("bool")
-        return bool(self.data)
+        return bool(self.array)
 
     def __index__(self):
         self._concrete("int")
-        return int(self.data)
+        return int(self.array)
 
     def detach(self):
         """The same data, cut from the graph."""
-        return Tensor._make(self.data, False, None)
-
-    def to(self, device):
-        device = backend.check_device(device)
-        if device == self.device:
-            return self
-        from .ops.shape import ToDevice
-        return ToDevice.apply(self, device=device)
+        return Tensor._make(self.array, False, None)
 
     def cpu(self):
         return self.to("cpu")
@@ -135,14 +135,14 @@ class Tensor:
             raise RuntimeError("backward() on a tensor that does not require grad "
                                "(no input of the computation had requires_grad=True)")
         if grad is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError(f"backward() without a gradient needs a scalar output, "
                                    f"not shape {self.shape}; pass grad=")
-            g = backend.get_array_module(self.data).ones_like(self.data)
+            g = backend.get_array_module(self.array).ones_like(self.array)
         else:
-            g = grad.data if isinstance(grad, Tensor) else backend.get_array_module(
-                self.data).asarray(grad, dtype=self.data.dtype)
-            if g.shape != self.data.shape:
+            g = grad.array if isinstance(grad, Tensor) else backend.get_array_module(
+                self.array).asarray(grad, dtype=self.array.dtype)
+            if g.shape != self.array.shape:
                 raise ValueError(f"backward(): grad of shape {tuple(g.shape)} does not match "
                                  f"the output's shape {self.shape}")
         run_backward(self, g, retain_graph)
@@ -151,9 +151,9 @@ class Tensor:
     def _other(self, other):
         if isinstance(other, Tensor):
             return other
-        xp = backend.get_array_module(self.data)
-        if isinstance(other, (bool, int, float)) and self.data.dtype.kind == "f":
-            return Tensor._make(xp.asarray(other, dtype=self.data.dtype), False, None)
+        xp = backend.get_array_module(self.array)
+        if isinstance(other, (bool, int, float)) and self.array.dtype.kind == "f":
+            return Tensor._make(xp.asarray(other, dtype=self.array.dtype), False, None)
         return Tensor(other, device=self.device)
 
     def __add__(self, o): return _ew.Add.apply(self, self._other(o))
@@ -177,11 +177,10 @@ class Tensor:
         return _ew.Pow.apply(self._other(o), self)
 
     def _compare(self, o, name):
-        if _state.dispatch is not None:  # a static graph is being built or traced
-            from .static.symbolic import compare
-            return compare(self, o, name)
-        o = o.data if isinstance(o, Tensor) else o
-        return Tensor._make(getattr(self.data, name)(o), False, None)
+        if _state.dispatch is not None:  # a static graph is being built or traced: a node
+            return _cmp.compare(self, o, name)
+        o = o.array if isinstance(o, Tensor) else o
+        return Tensor._make(getattr(self.array, name)(o), False, None)
 
     def __lt__(self, o): return self._compare(o, "__lt__")
     def __le__(self, o): return self._compare(o, "__le__")
@@ -193,9 +192,9 @@ class Tensor:
 
     def __getitem__(self, index):
         if isinstance(index, Tensor):
-            index = index.data
+            index = index.array
         elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+            index = tuple(i.array if isinstance(i, Tensor) else i for i in index)
         return _sh.GetItem.apply(self, index=index)
 
     # ---- methods ----------------------------------------------------------------------
@@ -209,8 +208,8 @@ class Tensor:
         return _rd.max_with_indices(self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
-        xp = backend.get_array_module(self.data)
-        idx = xp.argmax(self.data, axis=dim)
+        xp = backend.get_array_module(self.array)
+        idx = xp.argmax(self.array, axis=dim)
         if keepdim and dim is not None:
             idx = xp.expand_dims(idx, dim)
         return Tensor._make(idx, False, None)
@@ -266,8 +265,14 @@ def default_generator():
     return _rng
 
 
-def _shape(shape):
+def _shape(shape, size=None):
+    if size is not None:
+        shape = (size,)
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+def _rng_of(generator):
+    return _rng if generator is None else getattr(generator, "rng", generator)
 
 
 def _factory(array, dtype, device, requires_grad):
@@ -276,23 +281,32 @@ def _factory(array, dtype, device, requires_grad):
 
 
 def tensor(data, dtype=None, device="cpu", requires_grad=False):
+    """A new tensor that owns a copy of `data` (as torch.tensor; from_numpy shares)."""
+    if isinstance(data, np.ndarray):
+        data = data.copy()
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def zeros(*shape, dtype=np.float32, device="cpu", requires_grad=False):
-    return _factory(np.zeros(_shape(shape), dtype), dtype, device, requires_grad)
+def zeros(*shape, size=None, dtype=np.float32, device="cpu", requires_grad=False):
+    return _factory(np.zeros(_shape(shape, size), dtype), dtype, device, requires_grad)
 
 
-def ones(*shape, dtype=np.float32, device="cpu", requires_grad=False):
-    return _factory(np.ones(_shape(shape), dtype), dtype, device, requires_grad)
+def ones(*shape, size=None, dtype=np.float32, device="cpu", requires_grad=False):
+    return _factory(np.ones(_shape(shape, size), dtype), dtype, device, requires_grad)
 
 
-def randn(*shape, dtype=np.float32, device="cpu", requires_grad=False):
-    return _factory(_rng.standard_normal(_shape(shape)).astype(dtype), dtype, device, requires_grad)
+def randn(*shape, size=None, generator=None, dtype=np.float32, device="cpu",
+          requires_grad=False):
+    """Standard normal samples (the engine's generator, or `generator`'s)."""
+    array = _rng_of(generator).standard_normal(_shape(shape, size)).astype(dtype)
+    return _factory(array, dtype, device, requires_grad)
 
 
-def rand(*shape, dtype=np.float32, device="cpu", requires_grad=False):
-    return _factory(_rng.random(_shape(shape)).astype(dtype), dtype, device, requires_grad)
+def rand(*shape, size=None, generator=None, dtype=np.float32, device="cpu",
+         requires_grad=False):
+    """Uniform samples in [0, 1) (the engine's generator, or `generator`'s)."""
+    array = _rng_of(generator).random(_shape(shape, size)).astype(dtype)
+    return _factory(array, dtype, device, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device="cpu"):
@@ -303,3 +317,4 @@ def arange(start, end=None, step=1, dtype=None, device="cpu"):
 
 
 from .ops import elementwise as _ew, matmul as _mm, reduce as _rd, shape as _sh  # noqa: E402
+from .ops import compare as _cmp  # noqa: E402

@@ -44,6 +44,7 @@ def tree_copy(tmp_path_factory):
     ("widgets/graph_view.py", "from engine.ops import matmul", "engine's public API"),
     ("app/project/shapes.py", "import app.debugging.history", "app: the session"),
     ("app/debugging/history.py", "import app.session", "app: the session"),
+    ("widgets/tensor_inspector.py", "import app.debugging.history", "through the session"),
 ])
 def test_each_contract_catches_a_broken_rule(tree_copy, path, line, contract):
     file = tree_copy / path

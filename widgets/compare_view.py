@@ -5,11 +5,14 @@ iteration of both modes and their ratio, compile time, peak memory of intermedia
 selected compiled node with what the recompile cost.
 
 It only shows what it is given (setters) and sends intents (signals): `refresh_requested`,
-`enlarge_requested`, `timing_toggled(bool)`, `fetch_requested(key)`. `show_timings`, the
+`timing_toggled(bool)`, `fetch_requested(key)`. `show_timings`, the
 setter a controller calls from its timer, touches only labels whose text changed. Graphs
-are fitted to their width (never below a readable scale) whenever their view is resized.
+are fitted to their width (never below a readable scale) whenever their view's width changes.
+The two graphs side by side move together, as Model Explorer's panes do: selecting a node
+selects it in the other graph too, and zooming or scrolling one zooms or scrolls the other.
+"Graphs only" gives them the whole tab (the figures and tables fold away), in place.
 """
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLayout, QListWidget,
                                QPushButton, QSplitter, QStackedWidget, QTableWidget,
@@ -18,8 +21,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QGroup
 from .graph_view import GraphView
 
 PASS_COLUMNS = ("pass", "nodes before → after", "ms")
-PASS_TABLE_HEIGHT = 190  # the five passes without scrolling
-READABLE_SCALE = 0.5  # node labels are drawn from a scale of 0.35
+READABLE_SCALE = 1.0  # node labels at their design size (8 pt); they vanish below 0.35
+LARGEST_SCALE = 1.4
 
 
 def format_seconds(seconds):
@@ -42,7 +45,6 @@ def format_bytes(n):
 
 class CompareView(QWidget):
     refresh_requested = Signal()
-    enlarge_requested = Signal()
     timing_toggled = Signal(bool)
     fetch_requested = Signal(str)
 
@@ -58,10 +60,13 @@ class CompareView(QWidget):
         self.timing_button.setCheckable(True)
         self.timing_button.setEnabled(False)
         self.timing_button.toggled.connect(self._timing_toggled)
-        self.enlarge_button = QPushButton("Larger")
-        self.enlarge_button.setToolTip("Show the comparison in a large floating window "
-                                       "(double-click its title bar to dock it again)")
-        self.enlarge_button.clicked.connect(self.enlarge_requested)
+        self.timing_button.setToolTip("Measure the time per iteration of both modes, "
+                                      "continuously, on copies of the model")
+        self.graphs_button = QPushButton("Graphs only")
+        self.graphs_button.setCheckable(True)
+        self.graphs_button.setToolTip("Give the two graphs the whole tab (fold the figures "
+                                      "and the tables away); press again to bring them back")
+        self.graphs_button.toggled.connect(self.set_graphs_only)
         self.message = QLabel("Press Compare to compile the project and time both modes.")
         self.message.setWordWrap(True)
         self.time_label = _figure("time / iteration")
@@ -70,16 +75,20 @@ class CompareView(QWidget):
 
         self.written = []  # (title, GraphNodes) pairs, one GraphView each
         self.written_choice = QComboBox()
+        self.written_choice.setToolTip("Which graph as written to show: the static graph "
+                                       "before the passes, or the dynamic graph of one step")
         self.written_stack = QStackedWidget()
         self.written_choice.currentIndexChanged.connect(self._show_written)
         self.written_box = _boxed("As written", self.written_choice, self.written_stack)
         self.compiled_view = GraphView()
-        self.compiled_view.installEventFilter(self)
+        self._watch(self.compiled_view)
         self.compiled_view.node_selected.connect(self._compiled_selected)
         self.fetch_label = QLabel("Select a node of the compiled graph to see whether static "
                                   "mode keeps its value.")
         self.fetch_label.setWordWrap(True)
         self.fetch_button = QPushButton("Add to fetch list")
+        self.fetch_button.setToolTip("Recompile so that static mode keeps the selected node's "
+                                     "value (and see what that costs)")
         self.fetch_button.setEnabled(False)
         self.fetch_button.clicked.connect(self._fetch_clicked)
         self.cost_label = QLabel("")
@@ -101,7 +110,6 @@ class CompareView(QWidget):
         header_view = self.passes_table.horizontalHeader()
         header_view.setSectionResizeMode(QHeaderView.ResizeToContents)
         header_view.setSectionResizeMode(0, QHeaderView.Stretch)
-        self.passes_table.setMinimumHeight(PASS_TABLE_HEIGHT)
         self.dynamic_list = QListWidget()
         self.static_list = QListWidget()
         self.dynamic_box = _boxed("Dynamic", self.dynamic_list)
@@ -118,13 +126,16 @@ class CompareView(QWidget):
         header.addWidget(self.refresh_button)
         header.addWidget(self.timing_button)
         header.addWidget(self.message, 1)
-        header.addWidget(self.enlarge_button)
-        figures = QGridLayout()
+        header.addWidget(self.graphs_button)
+        self.figures = QWidget()
+        figures = QGridLayout(self.figures)
+        figures.setContentsMargins(0, 0, 0, 0)
         figures.addWidget(self.time_label, 0, 0, 1, 2)
         figures.addWidget(self.compile_label, 1, 0)
         figures.addWidget(self.memory_label, 1, 1)
         figures.setColumnStretch(1, 1)
         body = QSplitter(Qt.Vertical)
+        body.setChildrenCollapsible(False)
         body.addWidget(graphs)
         body.addWidget(self.details)
         body.setStretchFactor(0, 3)
@@ -133,7 +144,7 @@ class CompareView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(header)
-        layout.addLayout(figures)
+        layout.addWidget(self.figures)
         layout.addWidget(body, 1)
 
     @property
@@ -159,7 +170,9 @@ class CompareView(QWidget):
         for choice, _, nodes in self.written:
             self.written_choice.addItem(choice)
             graph = GraphView()
-            graph.installEventFilter(self)
+            self._watch(graph)
+            graph.node_selected.connect(lambda key, g=graph: self._select_in(self.compiled_view,
+                                                                              key))
             graph.set_graph(nodes)
             self.written_stack.addWidget(graph)
         self.written_choice.setCurrentIndex(0)
@@ -243,13 +256,62 @@ class CompareView(QWidget):
             f"{format_seconds(cost.static_seconds_before)} → "
             f"{format_seconds(cost.static_seconds_after)}.")
 
+    def set_graphs_only(self, on):
+        """Fold the figures and the tables away (True) so that the graphs fill the tab."""
+        if self.graphs_button.isChecked() != on:
+            self.graphs_button.setChecked(on)
+        self.figures.setVisible(not on)
+        self.details.setVisible(not on)
+
+    # ---- the two graphs move together ---------------------------------------------------------
+    def _watch(self, view):
+        """Fit `view` on resize; follow its zoom (wheel) and scrolling in the other graph."""
+        view.installEventFilter(self)
+        view.viewport().installEventFilter(self)
+        view.verticalScrollBar().valueChanged.connect(lambda _=0, v=view: self._sync_scroll(v))
+        view.horizontalScrollBar().valueChanged.connect(lambda _=0, v=view: self._sync_scroll(v))
+
+    def _other(self, view):
+        return self.compiled_view if view is not self.compiled_view else self.written_view
+
+    def _sync_zoom(self, view):
+        other = self._other(view)
+        if other is not None and other.transform() != view.transform():
+            other.setTransform(view.transform())
+            self._sync_scroll(view)
+
+    def _sync_scroll(self, view):
+        """Scroll the other graph to the same place, as a fraction of its range."""
+        other = self._other(view)
+        if other is None or view is not self.compiled_view and view is not self.written_view:
+            return
+        for mine, theirs in ((view.verticalScrollBar(), other.verticalScrollBar()),
+                             (view.horizontalScrollBar(), other.horizontalScrollBar())):
+            span = mine.maximum() - mine.minimum()
+            fraction = (mine.value() - mine.minimum()) / span if span else 0.0
+            target = theirs.minimum() + round(fraction * (theirs.maximum() - theirs.minimum()))
+            if theirs.value() != target:
+                theirs.blockSignals(True)
+                theirs.setValue(target)
+                theirs.blockSignals(False)
+
+    def _select_in(self, view, key):
+        """Select `key` in `view` too when that graph has it."""
+        if view is not None and key and view.selected_key() != key and key in view.full.by_key:
+            view.select_node(key)
+
     def eventFilter(self, watched, event):
-        if event.type() == QEvent.Resize and isinstance(watched, GraphView):
-            fit_width(watched)
+        if (event.type() == QEvent.Resize and isinstance(watched, GraphView) and
+                event.size().width() != event.oldSize().width()):
+            fit_width(watched)  # not when only the height changed: the user's zoom stays
+        elif event.type() == QEvent.Wheel and isinstance(watched.parent(), GraphView):
+            view = watched.parent()
+            QTimer.singleShot(0, lambda: self._sync_zoom(view))  # after the view zoomed
         return False
 
     # ---- intents --------------------------------------------------------------------------------
     def _compiled_selected(self, key):
+        self._select_in(self.written_view, key)
         if not key:
             self.fetch_button.setEnabled(False)
             return
@@ -274,17 +336,20 @@ class CompareView(QWidget):
         self.timing_toggled.emit(on)
 
 
-def fit_width(view, largest=1.0, smallest=READABLE_SCALE):
+def fit_width(view, largest=LARGEST_SCALE, smallest=READABLE_SCALE):
     """Scale `view` so that its graph's width fills the view (between `smallest` and
-    `largest`), showing the top: a training step's graph is tall, and scrolling down it
-    reads best."""
+    `largest`), showing the top (and the left, where the main chain is, when the graph is
+    wider than the view): a training step's graph is tall, and scrolling down it reads
+    best."""
     rect = view.scene().sceneRect()
     if rect.isEmpty():
         return
     scale = max(smallest, min(largest, (view.viewport().width() - 8) / rect.width()))
     view.resetTransform()
     view.scale(scale, scale)
-    view.centerOn(rect.center().x(), rect.top() + view.viewport().height() / scale / 2)
+    half_width = view.viewport().width() / scale / 2
+    x = rect.center().x() if rect.width() <= 2 * half_width else rect.left() + half_width
+    view.centerOn(x, rect.top() + view.viewport().height() / scale / 2)
 
 
 def _figure(title):
@@ -296,7 +361,7 @@ def _figure(title):
 
 
 def _figure_text(title, value):
-    return f"<span style='color:#8a93a3'>{title}</span><br><b>{value}</b>"
+    return f"{title}<br><b>{value}</b>"
 
 
 def _set_text(label, text):

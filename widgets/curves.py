@@ -1,7 +1,5 @@
-"""Loss and test-accuracy curves (pyqtgraph), redrawn at most `max_fps` times a second
-(and at once when the project changes)."""
-import time
-
+"""Loss and test-accuracy curves (pyqtgraph): `show_curves(losses, accuracies, loss_name)`
+draws every point (CurvesFeed, widgets/window/feeds.py, calls it from the session, throttled)."""
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QWidget
@@ -11,11 +9,10 @@ CLASSIFICATION_LOSSES = ("CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss")
 
 
 class CurvesView(QWidget):
-    def __init__(self, session, max_fps=2, parent=None):
+    """The training loss and the test accuracy over the iterations, side by side."""
+
+    def __init__(self, parent=None):
         super().__init__(parent)
-        self.session = session
-        self.min_interval = 1.0 / max_fps
-        self._drawn_at = 0.0
         self.loss_plot = self._plot("Training loss", "loss")
         self.accuracy_plot = self._plot("Test accuracy", "accuracy")
         self.accuracy_plot.setYRange(0, 1)
@@ -25,7 +22,6 @@ class CurvesView(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.loss_plot)
         layout.addWidget(self.accuracy_plot)
-        session.subscribe(self._changed)
 
     @staticmethod
     def _plot(title, label):
@@ -39,21 +35,12 @@ class CurvesView(QWidget):
         plot.setMenuEnabled(False)
         return plot
 
-    def _changed(self, changes):
-        if "project" in changes:
-            self.redraw()
-        elif "curves" in changes and time.perf_counter() - self._drawn_at >= self.min_interval:
-            self.redraw()
-
-    def redraw(self):
-        """Draw every point now (also used by the screenshot and after a manual step)."""
-        self._drawn_at = time.perf_counter()
-        project = self.session.project
-        loss = project.train.loss if project is not None else ""
-        self.accuracy_plot.setTitle("Test accuracy" if loss in CLASSIFICATION_LOSSES else
-                                    f"Test accuracy (none for {loss or 'no project'})")
-        for curve, points in ((self.loss_curve, self.session.losses),
-                              (self.accuracy_curve, self.session.accuracies)):
+    def show_curves(self, losses, accuracies, loss_name):
+        """Draw every point: (iteration, loss) and (iteration, accuracy) pairs; `loss_name`
+        ("" without a project) says whether there is an accuracy."""
+        self.accuracy_plot.setTitle("Test accuracy" if loss_name in CLASSIFICATION_LOSSES else
+                                    f"Test accuracy (none for {loss_name or 'no project'})")
+        for curve, points in ((self.loss_curve, losses), (self.accuracy_curve, accuracies)):
             if points:
                 xy = np.asarray(points, dtype=np.float64)
                 finite = np.isfinite(xy[:, 1])

@@ -1,16 +1,20 @@
 """The debugger's commands as actions (toolbar buttons, Debug menu entries and shortcuts),
-enabled or disabled with the reason from the session."""
+enabled or disabled with the reason from the session. "Run N" runs `iterations` more
+iterations (the spin box beside it), "Run to epoch end" to the end of the epoch; the status
+bar shows their progress."""
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QSpinBox, QToolBar
 
 ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
 
 # (name, label, shortcut, tip); name is a session intent ("step_op" -> session.step("op"))
 COMMANDS = (
     ("run", "Run", "F5", "Run until a breakpoint"),
+    ("run_n", "Run N", "Ctrl+F5", "Run N iterations (unless a breakpoint stops first)"),
+    ("run_epoch", "Run to epoch end", "Ctrl+Shift+F5", "Run to the end of the epoch"),
     ("pause", "Pause", "F6", "Pause at the next op"),
     ("step_op", "Step op", "F11", "To the next forward or backward op"),
     ("step_layer", "Step layer", "F10", "To the end of the current layer's forward or backward"),
@@ -31,6 +35,7 @@ class DebuggerActions(QObject):
         super().__init__(parent)
         self.session = session
         self.report = report  # fn(message), e.g. the status bar
+        self.iterations = 100  # of Run N
         self.actions = {}
         for name, label, shortcut, tip in COMMANDS:
             action = QAction(QIcon(str(ICONS / f"{name}.svg")), label, parent)
@@ -51,7 +56,13 @@ class DebuggerActions(QObject):
                 session.step(name[len("step_"):])
             elif name == "toggle_breakpoint":
                 on = session.toggle_breakpoint()
-                self.report(f"breakpoint {'set on' if on else 'removed from'} {session.selected}")
+                where = session.selected
+                where = where if "/" in where else f"layer '{where}'"
+                self.report(f"breakpoint {'set on' if on else 'removed from'} {where}")
+            elif name == "run_n":
+                session.run_iterations(self.iterations)
+            elif name == "run_epoch":
+                session.run_to_epoch_end()
             else:
                 getattr(session, name)()
         except (RuntimeError, ValueError) as exc:
@@ -73,7 +84,15 @@ class DebuggerToolbar(QToolBar):
         super().__init__("Debugger", parent)
         self.setObjectName("debuggerToolbar")
         self.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.iterations = QSpinBox()
+        self.iterations.setObjectName("run_n_iterations")
+        self.iterations.setRange(1, 1_000_000)
+        self.iterations.setValue(actions.iterations)
+        self.iterations.setToolTip("N: iterations that Run N runs")
+        self.iterations.valueChanged.connect(lambda n: setattr(actions, "iterations", n))
         for name, action in actions.actions.items():
             if name in ("reset", "toggle_breakpoint"):
                 self.addSeparator()
             self.addAction(action)
+            if name == "run_n":
+                self.addWidget(self.iterations)

@@ -130,7 +130,9 @@ class DecisionView(QWidget):
         self.losses = QLabel()
         self.losses.setStyleSheet("font-weight: bold; padding: 2px;")
         legend = QLabel("● training points   ○ test points")
-        legend.setStyleSheet("color: #9aa0a6; padding: 2px;")
+        legend.setStyleSheet("padding: 2px;")  # the theme's text colour
+        for label in (self.losses, legend):
+            label.setWordWrap(True)  # no minimum width above a small screen's
 
         self.units = QWidget()
         self.units_layout = QVBoxLayout(self.units)
@@ -138,7 +140,7 @@ class DecisionView(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.units)
-        scroll.setMinimumWidth(TILES_PER_ROW * (TILE + 4) + 30)
+        scroll.setMinimumWidth(TILES_PER_ROW // 2 * (TILE + 4) + 30)  # scrolls on small screens
 
         left = QVBoxLayout()
         left.addWidget(self.losses)

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGrap
 
 from app.graph.layout import NODE_HEIGHT, NODE_WIDTH
 
-KIND_COLOURS = {"op": "#dfe8f5", "param": "#f4ecd8", "input": "#e3f1e0", "group": "#e6e0f2"}
+KIND_COLOURS = {"op": "#dfe8f5", "param": "#f4ecd8", "input": "#e3f1e0", "group": "#e6e0f2",
+                "grad": "#f8e1da"}
 SELECTED = QColor("#1f5fbf")
 CURRENT = QColor("#e07b00")
 NEW = QColor("#2e9b3a")
@@ -21,6 +22,7 @@ TITLE_HEIGHT = 18.0
 
 
 def shape_text(shape):
+    """A tensor shape as text ("4×3", "scalar")."""
     return "×".join(map(str, shape)) if shape else "scalar"
 
 
@@ -65,6 +67,8 @@ class NodeItem(QGraphicsItem):
             pen = QPen(CURRENT, 3.0)
         if self.isSelected():
             pen = QPen(SELECTED, 3.0)
+        elif self.node.kind == "grad" and not self.current:
+            pen = QPen(GRADIENT, 1.0)
         painter.setPen(pen)
         fill = QColor("#f2f2f2") if "vanished" in status else self.fill
         painter.setBrush(QBrush(fill))
@@ -88,6 +92,9 @@ class NodeItem(QGraphicsItem):
                          metrics.elidedText(self.node.label, Qt.ElideMiddle, int(top.width())))
         detail = {"param": "parameter", "input": "batch"}.get(self.node.kind,
                                                               shape_text(self.node.shape))
+        if self.node.kind == "grad":  # the gradient's shape, or the parameter it accumulates
+            detail = "\u2207 " + (self.key.partition(":")[2] if self.node.op == "AccumulateGrad"
+                                  else shape_text(self.node.shape))
         if "vanished" in status:
             detail = "vanished"
         elif self.node.fused_from:
@@ -109,9 +116,6 @@ class FrameItem(QGraphicsItem):
 
     def boundingRect(self):
         return self.rect
-
-    def title_rect(self):
-        return QRectF(self.rect.left(), self.rect.top(), self.rect.width(), TITLE_HEIGHT + 4)
 
     def set_breakpoint(self, on):
         if on != self.breakpoint:
@@ -136,12 +140,15 @@ class FrameItem(QGraphicsItem):
 
 def edge_ends(source, destination):
     """(x0, y0, x1, y1, beside): from the bottom of the source to the top of the
-    destination, or, when both sit in one row (a parameter beside its op), from the bottom
-    of the source to the near side of the destination (beside=True)."""
+    destination (from the top to the bottom when the destination is above: a gradient
+    flowing back up, a recurrence), or, when both sit in one row (a parameter beside its
+    op), from the bottom of the source to the near side of the destination (beside=True)."""
     (x0, y0), (x1, y1) = source, destination
     if y0 == y1:
         side = NODE_WIDTH / 2 if x0 > x1 else -NODE_WIDTH / 2
         return (x0, y0 + NODE_HEIGHT / 2, x1 + side, y1, True)
+    if y1 < y0:
+        return (x0, y0 - NODE_HEIGHT / 2, x1, y1 + NODE_HEIGHT / 2, False)
     return (x0, y0 + NODE_HEIGHT / 2, x1, y1 - NODE_HEIGHT / 2, False)
 
 

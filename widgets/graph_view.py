@@ -1,41 +1,45 @@
 """The computation-graph view: the current iteration's graph, laid out top to bottom.
 
-Feed it the debugger's records (`apply_record`) or call the setters directly. Nodes are
+Fed through its setters (widgets/window/feeds.py GraphFeed, from the session). Nodes are
 grouped in a frame per layer (scope); a layer collapses to one node (double-click; graphs
 above COLLAPSE_ABOVE nodes start collapsed). Click selects (`node_selected`); F9 or the
 context menu toggles a breakpoint on the node or its layer (`breakpoint_toggled(key, kind)`
 with kind "node" or "layer"); `set_breakpoints` draws the red dots. Wheel zooms, drag pans,
 `fit()` shows everything, the search box (or `search`) finds a node by name. When the graph
 changes, nodes keep their place, the selection and viewport stay, and nodes that appeared
-(green dashed) or vanished (grey, kept for one update) are marked.
+(green dashed) or vanished (grey, kept for one update) are marked; `set_graph(...,
+fresh=True)` (another project) starts again from nothing.
+
+`set_view_options(backward=, rolled=)`: the backward graph (the grad_fn nodes, right of the
+forward graph, gradient edges lit as backward reaches them; clicking one selects its forward
+node, whose gradient the inspector shows) and recurrent cells rolled (app/graph/views.py).
+The context menu's "Add condition..." emits `condition_requested(target)`.
 """
-import math
-
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
-from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLineEdit, QMenu
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLineEdit, QMenu, QToolButton
 
-from app.graph.layout import layout_graph
+from app.graph.layout import ROW
 from app.graph.model import GraphModel, build_graph_model
+from app.graph.views import GRAD_PREFIX, arranged, forward_key
 
+from .graph_colours import STATISTICS, draw_legend, node_colours
+from .graph_export import export_png, export_svg
 from .graph_items import GRADIENT, KIND_COLOURS, FrameItem, NodeItem, edge_ends, edges_item
 
-STAT_ROW = {"mean": 0, "std": 1, "min": 2, "max": 3, "norm": 4, "zero_fraction": 5,
-            "nonfinite": 6}
-STATISTICS = {  # name -> (label, kind of tensor)
-    "grad_rms": ("gradient RMS (norm/√n)", "grad"),
-    "value_mean": ("activation mean", "value"),
-    "dead_fraction": ("zero fraction (dead units)", "value"),
-    "nonfinite": ("non-finite values", "value"),
-}
-PALETTE = ["#30123b", "#4662d7", "#1ae4b6", "#a2fc3c", "#fb8022", "#c3260d"]
+FAR_ROWS = 3  # edges spanning more rows than this are drawn faint
+TOGGLE_STYLE = ("QToolButton { color: #222; background: #e8ecf3; border: 1px solid #9aa3b2; "
+                "border-radius: 3px; padding: 2px 6px; } "
+                "QToolButton:checked { background: #f6c8bb; border-color: #d2452a; }")
 
 
 class GraphView(QGraphicsView):
+    """See the module docstring."""
     node_selected = Signal(str)
     breakpoint_toggled = Signal(str, str)
+    condition_requested = Signal(str)  # a node key or layer scope to add a condition on
+    options_changed = Signal()  # the backward graph or the rolled view was switched
 
     COLLAPSE_ABOVE = 200
     SMOOTH_EDGES_UP_TO = 1000  # more edges are drawn without antialiasing (5x faster)
@@ -50,11 +54,24 @@ class GraphView(QGraphicsView):
         self.setBackgroundBrush(QColor("#fbfcfe"))
         self.search_box = QLineEdit(self)
         self.search_box.setPlaceholderText("Find node…")
+        self.search_box.setToolTip("Type part of a node's name and press Enter to select it")
         self.search_box.setFixedWidth(160)
         self.search_box.move(6, 6)
         self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
+        self.backward_toggle = self._toggle("\u2207 Backward graph",
+                                            "Show the gradient nodes the engine records (each "
+                                            "op's backward, as PyTorch's grad_fn graph)",
+                                            lambda on: self.set_view_options(backward=on))
+        self.rolled_toggle = self._toggle("Rolled", "Recurrent layers: one node per op of the "
+                                          "cell (with its step count) or every step",
+                                          lambda on: self.set_view_options(rolled=on))
+        self._place_toggles()
         self.full = GraphModel()
         self.shown = GraphModel()
+        self.backward = None  # the backward GraphModel shown, or None
+        self.show_backward = False
+        self.show_rolled = False
+        self.current_phase = None
         self.items = {}
         self.frames = {}
         self.positions = {}
@@ -70,12 +87,41 @@ class GraphView(QGraphicsView):
         self.node_scale = 1.0
         self.scene().selectionChanged.connect(self._selection_changed)
 
+    def _place_toggles(self):
+        """The toggles right of the search box, each as wide as its text needs."""
+        x = self.search_box.x() + self.search_box.width() + 6
+        for button in (self.backward_toggle, self.rolled_toggle):
+            button.resize(button.sizeHint())
+            button.move(x, self.search_box.y())
+            x += button.width() + 6
+
+    def changeEvent(self, event):
+        if event.type() in (QEvent.FontChange, QEvent.StyleChange):
+            self._place_toggles()
+        super().changeEvent(event)
+
+    def _toggle(self, text, tip, slot):
+        button = QToolButton(self)
+        button.setText(text)
+        button.setCheckable(True)
+        button.setToolTip(tip)
+        button.setStyleSheet(TOGGLE_STYLE)  # on the graph's light background in any theme
+        button.toggled.connect(slot)
+        return button
+
     # ---- the graph ----------------------------------------------------------------------
-    def set_graph(self, graph_nodes, new_keys=()):
+    def set_graph(self, graph_nodes, new_keys=(), fresh=False, absent=None):
         """Show a new iteration's graph (the debugger's GraphNodes in forward order);
         `new_keys` are marked as appeared, the previous graph's nodes missing from this one
-        as vanished."""
+        as vanished. With `absent` (the keys gone from the graph), the graph of an
+        iteration in progress: the previous graph's nodes that have not run yet stay, only
+        those in `absent` vanish. `fresh`: another project's graph, nothing old is kept."""
+        if fresh:
+            self.full, self.positions, self.collapsed = GraphModel(), {}, set()
+            self.current = self._selected = None
         model = build_graph_model(graph_nodes)
+        if absent is not None:
+            model = model.extended(self.full, set(absent))
         gone = [n for n in self.full.nodes
                 if n.key not in model.by_key and "vanished" not in n.status]
         first = not self.full.nodes
@@ -86,32 +132,19 @@ class GraphView(QGraphicsView):
         self.reached = set()
         self._rebuild(fit=first)
 
-    def apply_record(self, record):
-        """Update from one debugger Record (graph, values, grads or stopped)."""
-        d = record.data
-        if record.kind == "graph":
-            self.set_graph(d["nodes"], d["new_keys"])
-        elif record.kind in ("values", "grads"):
-            kind = "value" if record.kind == "values" else "grad"
-            self.set_stats(kind, d["keys"], d["stats"])
-            if kind == "grad":
-                self.set_gradient_reached(d["keys"])
-        elif record.kind == "stopped" and d["position"] is not None:
-            self.set_current(d["position"].key)
-
     def _rebuild(self, fit=False):
         centre = self.mapToScene(self.viewport().rect().center())
         transform = self.transform()
-        self.shown = self.full.collapsed(self.collapsed)
+        self.shown, self.backward, lay = arranged(self.full, self.collapsed, self.show_rolled,
+                                                  self.show_backward, self.positions or None)
         smooth = len(self.shown.edges) <= self.SMOOTH_EDGES_UP_TO
         self.setRenderHint(QPainter.Antialiasing, smooth)
-        lay = layout_graph(self.shown, previous=self.positions or None)
         self.positions.update(lay.positions)
         scene = self.scene()
         scene.blockSignals(True)
         scene.clear()
         self.items, self.frames, self._edge_items = {}, {}, []
-        for node in self.shown.nodes:
+        for node in self.shown.nodes + (self.backward.nodes if self.backward else []):
             item = NodeItem(node)
             item.setPos(*lay.positions[node.key])
             scene.addItem(item)
@@ -130,6 +163,7 @@ class GraphView(QGraphicsView):
         if selected in self.items:
             self.items[selected].setSelected(True)
         scene.blockSignals(False)
+        self.updateSceneRect(scene.sceneRect())  # its signal was blocked: the scroll range
         if fit:
             self.fit()
         else:
@@ -140,18 +174,33 @@ class GraphView(QGraphicsView):
         for item in self._edge_items:
             self.scene().removeItem(item)
         pos = self.positions
-        flow, grads = [], []
+        flow, grads, waiting, far = [], [], [], []
         reached = {self._visible(k) for k in self.reached}
+        backward = self.backward is not None
         for a, b in self.shown.edges:
-            (grads if b in reached else flow).append(edge_ends(pos[a], pos[b]))
+            lit = b in reached and not backward  # without the backward graph: on the forward
+            ends = edge_ends(pos[a], pos[b])
+            if lit:
+                grads.append(ends)
+            else:  # edges across many rows (a weight read at every time step) stay faint
+                (far if abs(ends[3] - ends[1]) > FAR_ROWS * ROW else flow).append(ends)
+        for a, b in self.backward.edges if backward else ():
+            source, into = forward_key(a), forward_key(b)  # gradient flows source -> into
+            leaf = self.shown.by_key[into].kind == "param"
+            lit = into in reached or (leaf and source in reached)
+            (grads if lit else waiting).append(edge_ends(pos[a], pos[b]))
         self._edge_items = [edges_item(flow, "#8791a3", 1.2, -0.5),
-                            edges_item(grads, GRADIENT, 2.2, -0.4)]
+                            edges_item(grads, GRADIENT, 2.2, -0.4),
+                            edges_item(waiting, "#e3b3a8", 1.2, -0.5),
+                            edges_item(far, "#d5dae3", 0.8, -0.6)]
         for item in self._edge_items:
             self.scene().addItem(item)
 
     def _visible(self, key):
-        """The shown node standing for `key` (itself, or the collapsed group holding it)."""
-        if key in self.shown.by_key:
+        """The shown node standing for `key` (itself, its rolled cell node, or the collapsed
+        group holding it)."""
+        key = self.shown.aliases.get(key, key)
+        if key in self.shown.by_key or key in self.items:
             return key
         node = self.full.by_key.get(key)
         scope = node.scope if node is not None else key
@@ -162,27 +211,33 @@ class GraphView(QGraphicsView):
 
     # ---- layers -------------------------------------------------------------------------
     def collapse(self, scope):
+        """Collapse layer `scope` to one node."""
         self.collapsed.add(scope)
         self._rebuild()
 
     def expand(self, scope):
+        """Show layer `scope`'s nodes again."""
         self.collapsed = {s for s in self.collapsed if s != scope}
         self._rebuild()
 
     def collapse_all(self):
+        """Collapse every top-level layer."""
         self.collapsed = {s.split(".")[0] for s in self.full.groups()}
         self._rebuild()
 
     def expand_all(self):
+        """Expand every layer."""
         self.collapsed = set()
         self._rebuild()
 
     def visible_node_count(self):
+        """How many nodes are drawn."""
         return len(self.items)
 
     # ---- statistics, current node, gradient flow, breakpoints ---------------------------
     def set_stats(self, kind, keys, stats):
-        """Per-node statistics rows (app.debugging.history.STAT_NAMES order) of values or grads."""
+        """Per-node statistics rows (app.debugging.statistics.STAT_NAMES order) of values or
+        grads."""
         self.stats[kind].update(zip(keys, np.asarray(stats, dtype=np.float64)))
         if self.colour_stat and STATISTICS[self.colour_stat][1] == kind:
             self._refresh_marks()
@@ -201,13 +256,38 @@ class GraphView(QGraphicsView):
         self.colour_stat = name
         self._refresh_marks()
 
-    def set_current(self, key):
-        """Highlight the node being stepped and scroll it into view."""
+    def set_current(self, key, phase=None):
+        """Highlight the node being stepped and scroll it into view (in backward, its
+        gradient node when the backward graph is shown)."""
         self.current = key
+        self.current_phase = phase
         self._refresh_marks()
-        item = self.items.get(self._visible(key)) if key else None
+        item = self.items.get(self._current_item()) if key else None
         if item is not None:
             self.ensureVisible(item, 60, 60)
+
+    def _current_item(self):
+        shown = self._visible(self.current) if self.current else None
+        if shown is not None and self.backward is not None and \
+                self.current_phase == "backward" and \
+                GRAD_PREFIX + shown in self.items:
+            return GRAD_PREFIX + shown
+        return shown
+
+    def set_view_options(self, backward=None, rolled=None):
+        """Show or hide the backward graph and roll or unroll recurrent cells (None: keep)."""
+        if backward is not None:
+            self.show_backward = bool(backward)
+        if rolled is not None and bool(rolled) != self.show_rolled:
+            self.show_rolled = bool(rolled)
+            self.positions = {}  # other nodes: lay out afresh
+        for button, on in ((self.backward_toggle, self.show_backward),
+                           (self.rolled_toggle, self.show_rolled)):
+            button.blockSignals(True)
+            button.setChecked(on)
+            button.blockSignals(False)
+        self._rebuild(fit=True)
+        self.options_changed.emit()
 
     def set_gradient_reached(self, keys):
         """Nodes whose gradient backward has computed: their incoming edges show the flow."""
@@ -230,7 +310,7 @@ class GraphView(QGraphicsView):
         fills = self._colours()
         if self.legend != legend:
             self.viewport().update()  # the legend is drawn over the viewport
-        current = self._visible(self.current) if self.current else None
+        current = self._current_item()
         for key, item in self.items.items():
             item.set_state(fill=fills.get(key, KIND_COLOURS[item.node.kind]),
                            current=key == current, breakpoint=key in self.breakpoints)
@@ -238,86 +318,33 @@ class GraphView(QGraphicsView):
             frame.set_breakpoint(scope in self.breakpoints)
 
     def _colours(self):
-        if self.colour_stat is None:
-            self.legend = None
-            return {}
-        label, kind = STATISTICS[self.colour_stat]
-        values = {}
-        for key in self.items:
-            members = self.full.groups().get(key, [key]) if key in self.collapsed else [key]
-            found = [v for v in (self._statistic(m, kind) for m in members) if v is not None]
-            if found:
-                values[key] = max(found) if self.colour_stat != "value_mean" else np.mean(found)
-        if not values:
-            self.legend = (label, None, None)
-            return {}
-        if self.colour_stat == "nonfinite":
-            self.legend = (label, 0, 1)
-            return {k: PALETTE[-1] if v > 0 else "#c9ebc9" for k, v in values.items()}
-        log = self.colour_stat == "grad_rms"
-        shown = {k: math.log10(v) if log and v > 0 else (v if not log else -12.0)
-                 for k, v in values.items() if np.isfinite(v)}
-        low, high = min(shown.values(), default=0.0), max(shown.values(), default=1.0)
-        self.legend = (label + (" (log10)" if log else ""), low, high)
-        return {k: _palette((v - low) / (high - low) if high > low else 0.5)
-                for k, v in shown.items()}
-
-    def _statistic(self, key, kind):
-        row = self.stats[kind].get(key)
-        if row is None:
-            return None
-        if self.colour_stat == "grad_rms":
-            node = self.full.by_key.get(key)
-            n = max(1, int(np.prod(node.shape))) if node is not None else 1
-            return row[STAT_ROW["norm"]] / math.sqrt(n)
-        if self.colour_stat == "value_mean":
-            return row[STAT_ROW["mean"]]
-        if self.colour_stat == "dead_fraction":
-            return row[STAT_ROW["zero_fraction"]]
-        return row[STAT_ROW["nonfinite"]]
+        fills, self.legend = node_colours(self.colour_stat, self.items, self.full,
+                                          self.collapsed, self.stats)
+        return fills
 
     def drawForeground(self, painter, rect):
-        if not self.legend:
-            return
-        label, low, high = self.legend
-        painter.save()
-        painter.resetTransform()
-        w = self.viewport().width()
-        box = QRectF(w - 250, 8, 240, 46)
-        painter.setPen(QColor("#9aa3b2"))
-        painter.setBrush(QColor(255, 255, 255, 230))
-        painter.drawRect(box)
-        painter.setPen(QColor("#222222"))
-        painter.drawText(box.adjusted(6, 2, -6, -28), Qt.AlignLeft, label)
-        bar = QRectF(box.left() + 6, box.top() + 20, box.width() - 12, 10)
-        gradient = QLinearGradient(bar.topLeft(), bar.topRight())
-        for i, colour in enumerate(PALETTE):
-            gradient.setColorAt(i / (len(PALETTE) - 1), QColor(colour))
-        painter.fillRect(bar, gradient)
-        if low is None:
-            text = ("no statistics yet", "")
-        else:
-            text = (f"{low:.3g}", f"{high:.3g}")
-        painter.drawText(QRectF(bar.left(), bar.bottom(), bar.width(), 14), Qt.AlignLeft, text[0])
-        painter.drawText(QRectF(bar.left(), bar.bottom(), bar.width(), 14), Qt.AlignRight,
-                         text[1])
-        painter.restore()
+        if self.legend:
+            draw_legend(painter, self.viewport().width(), self.legend)
 
     # ---- selection, search, navigation ----------------------------------------------------
     def selected_key(self):
+        """The selected node's key, or None."""
         return self._selected
 
     def select_node(self, key):
         """Select a node (expanding its layer when collapsed) and scroll to it."""
         if key not in self.items and key in self.full.by_key:
             group = self._visible(key)
-            if group is not None:
+            if group in self.collapsed:
                 self.expand(group)
-        item = self.items.get(key)
+        if self._selected in self.items and forward_key(self._selected) == key:
+            key = self._selected  # its gradient node is the one selected
+        item = self.items.get(self._visible(key) or key)
         if item is None:
             raise KeyError(f"GraphView: no node {key!r} in the current graph")
-        self.scene().clearSelection()
-        item.setSelected(True)
+        if not item.isSelected():
+            self.scene().clearSelection()
+            item.setSelected(True)
         self.ensureVisible(item, 60, 60)
 
     def search(self, text):
@@ -345,6 +372,7 @@ class GraphView(QGraphicsView):
             self.centerOn(focus)
 
     def fit(self):
+        """Zoom to show the whole graph."""
         self.fitInView(self.scene().sceneRect(), Qt.KeepAspectRatio)
         if self.transform().m11() < 0.05:  # a very tall graph: show its top readable
             self.resetTransform()
@@ -355,7 +383,7 @@ class GraphView(QGraphicsView):
         chosen = [i for i in self.scene().selectedItems() if isinstance(i, NodeItem)]
         if chosen and chosen[0].key != self._selected:
             self._selected = chosen[0].key
-            self.node_selected.emit(self._selected)
+            self.node_selected.emit(forward_key(self._selected))
 
     def wheelEvent(self, event):
         factor = 1.2 ** (event.angleDelta().y() / 120)
@@ -367,7 +395,7 @@ class GraphView(QGraphicsView):
             if item.node.kind == "group":
                 self.toggle_breakpoint(item.key, "layer")
             else:
-                self.toggle_breakpoint(item.key, "node")
+                self.toggle_breakpoint(forward_key(item.key), "node")
             return
         super().keyPressEvent(event)
 
@@ -393,16 +421,25 @@ class GraphView(QGraphicsView):
         if isinstance(item, FrameItem):
             return [(f"Toggle breakpoint on layer '{item.scope}'",
                      lambda: self.toggle_breakpoint(item.scope, "layer")),
+                    (f"Add condition on layer '{item.scope}'...",
+                     lambda: self.condition_requested.emit(item.scope)),
                     (f"Collapse layer '{item.scope}'", lambda: self.collapse(item.scope))]
         if not isinstance(item, NodeItem):
             return [("Fit to view", self.fit)]
         node = item.node
+        if node.kind == "grad":
+            return [(f"Show the gradient of {forward_key(node.key)}",
+                     lambda: self.node_selected.emit(forward_key(node.key)))]
         if node.kind == "group":
             return [(f"Toggle breakpoint on layer '{node.scope}'",
                      lambda: self.toggle_breakpoint(node.scope, "layer")),
+                    (f"Add condition on layer '{node.scope}'...",
+                     lambda: self.condition_requested.emit(node.scope)),
                     (f"Expand layer '{node.scope}'", lambda: self.expand(node.scope))]
         actions = [(f"Toggle breakpoint on {node.key}",
-                    lambda: self.toggle_breakpoint(node.key, "node"))]
+                    lambda: self.toggle_breakpoint(node.key, "node")),
+                   (f"Add condition on {node.key}...",
+                    lambda: self.condition_requested.emit(node.key))]
         if node.scope:
             actions += [(f"Toggle breakpoint on layer '{node.scope}'",
                          lambda: self.toggle_breakpoint(node.scope, "layer")),
@@ -411,44 +448,9 @@ class GraphView(QGraphicsView):
 
     # ---- export -----------------------------------------------------------------------------
     def export_png(self, path, max_side=8000):
-        rect = self.scene().sceneRect()
-        scale = min(2.0, max_side / max(rect.width(), rect.height(), 1.0))
-        image = QImage(int(rect.width() * scale), int(rect.height() * scale),
-                       QImage.Format_ARGB32)
-        image.fill(QColor("white"))
-        painter = QPainter(image)
-        painter.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
-        self._render(painter, QRectF(image.rect()), rect)
-        if not image.save(str(path), "PNG"):
-            raise OSError(f"GraphView: could not write the PNG file {path}")
+        """Write the whole graph as a PNG picture at `path`."""
+        export_png(self.scene(), list(self.items.values()), path, max_side)
 
     def export_svg(self, path):
-        rect = self.scene().sceneRect()
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(rect.size().toSize())
-        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-        generator.setTitle("Stepgraph computation graph")
-        self._render(QPainter(generator), QRectF(0, 0, rect.width(), rect.height()), rect)
-
-    def _render(self, painter, target, source):
-        """Render the scene with item caches off, so that an SVG gets shapes and text
-        rather than the cached pixmaps."""
-        items = list(self.items.values())
-        for item in items:
-            item.setCacheMode(NodeItem.NoCache)
-        self.scene().render(painter, target, source)
-        painter.end()
-        for item in items:
-            item.setCacheMode(NodeItem.DeviceCoordinateCache)
-
-
-def _palette(t):
-    """A colour on PALETTE at t in [0, 1]."""
-    t = min(max(t, 0.0), 1.0) * (len(PALETTE) - 1)
-    i = min(int(t), len(PALETTE) - 2)
-    a, b = QColor(PALETTE[i]), QColor(PALETTE[i + 1])
-    f = t - i
-    return QColor(*(round(getattr(a, c)() * (1 - f) + getattr(b, c)() * f)
-                    for c in ("red", "green", "blue")))
-
+        """Write the whole graph as an SVG drawing at `path`."""
+        export_svg(self.scene(), list(self.items.values()), path)

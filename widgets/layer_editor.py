@@ -1,10 +1,11 @@
 """The parameter editor of one network row: a spin box, check box or combo box per
-parameter of the layer type (from app/project/specs.py's table), with its range and doc as tooltip."""
+parameter of the layer type (its declaration in app/project/layers/), with its range and doc
+as tooltip, under the type's description."""
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel,
                                QSpinBox, QWidget)
 
-from app.project.specs import LAYER_TYPES
+from app.project.layers import LAYERS
 
 DEFAULT_TEXT = "default"
 
@@ -48,9 +49,15 @@ class LayerEditor(QWidget):
             return
         title = QLabel(f"<b>{row}: {layer.type}</b>")
         self.form.addRow(title)
-        if not LAYER_TYPES.get(layer.type):
+        declaration = LAYERS.get(layer.type)
+        if declaration is not None:
+            description = QLabel(declaration.description)
+            description.setWordWrap(True)
+            self.form.addRow(description)
+        definitions = declaration.params if declaration is not None else ()
+        if not definitions:
             self.form.addRow(QLabel("No parameters: input sizes are inferred."))
-        for definition in LAYER_TYPES.get(layer.type, ()):
+        for definition in definitions:
             widget = _editor(definition)
             widget.setToolTip(f"{definition.name}: {definition.doc}")
             widget.setObjectName(f"param_{definition.name}")

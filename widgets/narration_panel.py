@@ -1,31 +1,29 @@
 """The narration panel: what the op being stepped computes, forward and backward, in words
 and formulas with the actual shapes (app/teaching/narration.py), in a large readable font.
 
-`show_state(state, param_shapes)` narrates a debugger state's current node; given a session,
-the panel follows it (state, graph or selection changes). `set_font_scale(s)` enlarges the
+`show_state(state, param_shapes)` narrates a debugger state's current node (NarrationFeed,
+widgets/window/feeds.py, calls it as the session changes). `set_font_scale(s)` enlarges the
 text for presentation mode."""
 import html
 
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QTextBrowser
 
-from app.teaching.narration import narrate_state, parameter_shapes
+from app.teaching.narration import narrate_state
 
 BASE_POINT_SIZE = 13
 EMPTY_TEXT = "Step into the training to see what each op computes."
 
 
 class NarrationPanel(QTextBrowser):
-    def __init__(self, session=None, parent=None):
+    """See the module docstring."""
+    def __init__(self, parent=None):
         super().__init__(parent)
-        self.session = session
         self.narration = None
         self.font_scale = 1.0
         self.setOpenLinks(False)
         self.set_font_scale(1.0)
         self.setPlainText(EMPTY_TEXT)
-        if session is not None:
-            session.subscribe(self._changed)
 
     def set_font_scale(self, scale):
         """Scale the text (1.0 normal; 1.5 to 2.5 for a lecture hall)."""
@@ -40,21 +38,12 @@ class NarrationPanel(QTextBrowser):
         self.setFont(font)
         self.document().setDefaultFont(font)
 
-    def _changed(self, changes):
-        if changes & {"state", "graph", "selection", "project"}:
-            self.refresh()
-
-    def refresh(self):
-        """Narrate the session's current node."""
-        session = self.session
-        built = getattr(session, "built", None)
-        shapes = parameter_shapes(built.model) if built is not None else None
-        self.show_state(session.state, shapes)
-
     def show_state(self, state, param_shapes=None):
+        """Narrate `state`'s current node (None: the empty text) with the parameters' shapes."""
         self.show_narration(narrate_state(state, param_shapes))
 
     def show_narration(self, narration):
+        """Show a Narration (app/teaching/narration.py); None: the empty text."""
         self.narration = narration
         if narration is None:
             self.setPlainText(EMPTY_TEXT)

@@ -48,9 +48,9 @@ class NetworkBuilder(QWidget):
     edit_requested = Signal(object, str, str)
     row_selected = Signal(int)
 
-    def __init__(self, session, parent=None):
+    def __init__(self, parent=None):
         super().__init__(parent)
-        self.session = session
+        self.project, self.report = None, None  # shown (ProjectFeed, widgets/window/feeds.py)
         self.stack = LayerStack()
         self.stack.order_changed.connect(self.reorder)
         self.stack.currentRowChanged.connect(self._row_changed)
@@ -78,16 +78,13 @@ class NetworkBuilder(QWidget):
         layout.addWidget(self.stack, 3)
         layout.addLayout(buttons)
         layout.addWidget(self.editor, 2)
-        session.subscribe(self._session_changed)
-        self.refresh()
+        self.show_project(None, None)
 
-    # ---- showing the session --------------------------------------------------------------
-    def _session_changed(self, changes):
-        if "project" in changes:
-            self.refresh()
-
-    def refresh(self):
-        project, report = self.session.project, self.session.report
+    # ---- showing the project --------------------------------------------------------------
+    def show_project(self, project, report):
+        """Show `project`'s layers with its validation `report` (shapes, inline errors);
+        edits start from this project."""
+        self.project, self.report = project, report
         layers = project.network.layers if project is not None else []
         current = self.stack.currentRow()
         self.stack.blockSignals(True)
@@ -119,7 +116,7 @@ class NetworkBuilder(QWidget):
 
     def row_errors(self, index):
         """The messages shown inline on row `index`."""
-        report = self.session.report
+        report = self.report
         if report is None:
             return []
         messages = [i.message for i in report.for_row(index) if i.severity == "error"]
@@ -131,7 +128,7 @@ class NetworkBuilder(QWidget):
     def _summary(self, report, layers):
         if report is None:
             return ""
-        if self.session.project.network.script:
+        if self.project.network.script:
             text = "The network is the Script tab's model: this layer list is ignored."
         elif report.rows and all(r.output_shape is not None for r in report.rows):
             total = sum(r.parameter_count for r in report.rows)
@@ -145,9 +142,9 @@ class NetworkBuilder(QWidget):
         return text
 
     def _row_changed(self, row):
-        layers = self.session.project.network.layers if self.session.project else []
+        layers = self.project.network.layers if self.project else []
         if 0 <= row < len(layers):
-            report = self.session.report
+            report = self.report
             self.editor.show_row(row, layers[row], report.for_row(row) if report else ())
         else:
             self.editor.show_row(None, None)
@@ -155,9 +152,9 @@ class NetworkBuilder(QWidget):
 
     # ---- edits ----------------------------------------------------------------------------
     def _edit(self, change, description, merge=""):
-        if self.session.project is None:
+        if self.project is None:
             return
-        project = copy.deepcopy(self.session.project)
+        project = copy.deepcopy(self.project)
         change(project.network.layers)
         self.edit_requested.emit(project, description, merge)
 
@@ -170,8 +167,9 @@ class NetworkBuilder(QWidget):
         self.stack.setCurrentRow(index)
 
     def remove(self, index):
+        """Remove row `index` (an undoable edit)."""
         if 0 <= index < self.stack.count():
-            name = self.session.project.network.layers[index].type
+            name = self.project.network.layers[index].type
             self._edit(lambda layers: layers.pop(index), f"remove {name} (row {index})")
 
     def reorder(self, order):
@@ -180,6 +178,7 @@ class NetworkBuilder(QWidget):
                    "reorder layers")
 
     def move(self, index, offset):
+        """Move row `index` by `offset` rows."""
         target = index + offset
         if 0 <= index < self.stack.count() and 0 <= target < self.stack.count():
             order = list(range(self.stack.count()))
@@ -191,6 +190,7 @@ class NetworkBuilder(QWidget):
         self.move(self.stack.currentRow(), offset)
 
     def set_param(self, index, name, value):
+        """Set parameter `name` of row `index` (None: back to its default)."""
         def change(layers):
             params = layers[index].params
             if value is None:

@@ -1,15 +1,13 @@
 """The nodes of the current graph as a table: key, op, inputs, shape, and the latest value
-and gradient statistics; the current node is highlighted, a click selects a node. While the
-debugger runs it refreshes at most every REFRESH_S."""
-import time
-
+and gradient statistics; the current node is highlighted, a click selects a node
+(`node_selected`). NodeTableFeed (widgets/window/feeds.py) fills it from the session."""
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 COLUMNS = ("node", "op", "inputs", "shape", "mean", "std", "grad norm", "non-finite")
 CURRENT = QColor("#3d5a80")
 BREAKPOINT = QColor("#d64545")
-REFRESH_S = 0.5
 
 
 def _number(stats, kind, name):
@@ -18,9 +16,12 @@ def _number(stats, kind, name):
 
 
 class NodeTable(QTableWidget):
-    def __init__(self, session, parent=None):
+    """node_selected(key) when the user clicks a row."""
+
+    node_selected = Signal(str)
+
+    def __init__(self, parent=None):
         super().__init__(0, len(COLUMNS), parent)
-        self.session = session
         self.setObjectName("nodeTable")
         self.setHorizontalHeaderLabels(COLUMNS)
         header = self.horizontalHeader()
@@ -32,34 +33,22 @@ class NodeTable(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SingleSelection)
         self.itemSelectionChanged.connect(self._selected)
         self._keys = []
-        self._shown_at = 0.0
-        session.subscribe(self._changed)
 
-    def _changed(self, changes):
-        state = self.session.state
-        if state is not None and state.status == "running" and not changes & {"graph", "project"}:
-            now = time.perf_counter()
-            if now - self._shown_at < REFRESH_S:
-                return
-        if changes & {"graph", "stats", "state", "breakpoints", "project", "selection"}:
-            self.refresh()
-
-    def refresh(self):
-        session = self.session
-        self._shown_at = time.perf_counter()
-        nodes = session.graph
+    def show_nodes(self, nodes, stats, current=None, breakpoints=(), selected=None):
+        """List `nodes` (GraphNodes) with their `stats` ({key: {"value": {...}, "grad":
+        {...}}}), the `current` node highlighted, `breakpoints` marked, `selected` selected."""
         self._keys = [n.key for n in nodes]
-        current = session.state.key if session.state else None
         self.blockSignals(True)
         self.setRowCount(len(nodes))
         for row, node in enumerate(nodes):
-            stats = session.stats.get(node.key, {})
-            non_finite = stats.get("value", {}).get("nonfinite", 0) + \
-                stats.get("grad", {}).get("nonfinite", 0)
+            node_stats = stats.get(node.key, {})
+            non_finite = node_stats.get("value", {}).get("nonfinite", 0) + \
+                node_stats.get("grad", {}).get("nonfinite", 0)
             values = (node.key, node.op, ", ".join(node.inputs), str(tuple(node.shape)),
-                      _number(stats, "value", "mean"), _number(stats, "value", "std"),
-                      _number(stats, "grad", "norm"), f"{non_finite:g}" if stats else "")
-            marked = node.key in session.breakpoint_targets
+                      _number(node_stats, "value", "mean"), _number(node_stats, "value", "std"),
+                      _number(node_stats, "grad", "norm"),
+                      f"{non_finite:g}" if node_stats else "")
+            marked = node.key in breakpoints
             for column, text in enumerate(values):
                 item = QTableWidgetItem(("\u25cf " if marked and column == 0 else "") + text)
                 if node.key == current:
@@ -67,7 +56,7 @@ class NodeTable(QTableWidget):
                 if marked:
                     item.setForeground(QBrush(BREAKPOINT))
                 self.setItem(row, column, item)
-            if node.key == session.selected:
+            if node.key == selected:
                 self.selectRow(row)
         self.blockSignals(False)
         if current in self._keys:
@@ -76,4 +65,4 @@ class NodeTable(QTableWidget):
     def _selected(self):
         rows = {index.row() for index in self.selectedIndexes()}
         if len(rows) == 1:
-            self.session.select(self._keys[rows.pop()])
+            self.node_selected.emit(self._keys[rows.pop()])

@@ -13,6 +13,8 @@ class Timeline(QWidget):
         self.iterations = []
         self.kept = set()
         self.slider = QSlider(Qt.Horizontal)
+        self.slider.setToolTip("Scrub through the iterations recorded: the graph and the "
+                               "inspector show the values of the one chosen")
         self.slider.setEnabled(False)
         self.slider.setTracking(False)
         self.slider.valueChanged.connect(self._moved)

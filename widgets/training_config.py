@@ -7,10 +7,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from app.project.data import dataset_defaults
-from app.session import gpu_status
+from app.project.data import dataset_defaults, generated_datasets
 from app.project.specs import DEVICES, LOSSES, MODES, OPTIMIZERS
-from engine.data import DATASETS
+from app.session import gpu_status
 
 LOSS_TIPS = {
     "CrossEntropyLoss": "Softmax + negative log-likelihood over class logits",
@@ -22,24 +21,19 @@ MODE_TIPS = {"dynamic": "Define-by-run: every op runs as Python executes it (ste
              "static": "Build a graph first, optimise it, then run it (compare view)"}
 
 
-def generated_datasets():
-    """Datasets generated in memory (file-based ones need a path and are not offered)."""
-    return [name for name, info in DATASETS.items() if info.kind != "file"]
-
-
 class TrainingConfig(QWidget):
     """edit_requested(project, description, merge id)."""
 
     edit_requested = Signal(object, str, str)
 
-    def __init__(self, session, parent=None):
+    def __init__(self, parent=None):
         super().__init__(parent)
-        self.session = session
+        self.project = None  # shown (ProjectFeed, widgets/window/feeds.py)
         self._updating = False
         self.dataset = QComboBox()
-        self.dataset.addItems(generated_datasets())
-        for i, name in enumerate(generated_datasets()):
-            self.dataset.setItemData(i, DATASETS[name].description, 3)  # Qt.ToolTipRole
+        for i, (name, description) in enumerate(generated_datasets().items()):
+            self.dataset.addItem(name)
+            self.dataset.setItemData(i, description, 3)  # Qt.ToolTipRole
         self.dataset.setToolTip("The training data (generated, nothing is downloaded)")
         self.dataset.currentTextChanged.connect(self._dataset_changed)
         self.dataset_params = QFormLayout()
@@ -87,8 +81,6 @@ class TrainingConfig(QWidget):
         layout.addWidget(data_box)
         layout.addWidget(train_box)
         layout.addStretch(1)
-        session.subscribe(lambda changes: "project" in changes and self.refresh())
-        self.refresh()
 
     def _combo(self, items, tip, item_tips=None):
         box = QComboBox()
@@ -100,8 +92,9 @@ class TrainingConfig(QWidget):
         return box
 
     # ---- showing the project --------------------------------------------------------------
-    def refresh(self):
-        project = self.session.project
+    def show_project(self, project):
+        """Show `project`'s dataset and training configuration; edits start from it."""
+        self.project = project
         if project is None:
             return
         self._updating = True
@@ -125,8 +118,6 @@ class TrainingConfig(QWidget):
         while self.dataset_params.rowCount():
             self.dataset_params.removeRow(0)
         self.param_fields = {}
-        if name not in DATASETS:
-            return
         for param, default in dataset_defaults(name).items():
             value = params.get(param, default)
             if isinstance(default, bool) or not isinstance(default, (int, float)):
@@ -147,9 +138,9 @@ class TrainingConfig(QWidget):
 
     # ---- edits ----------------------------------------------------------------------------
     def _emit(self, change, description, merge):
-        if self._updating or self.session.project is None:
+        if self._updating or self.project is None:
             return
-        project = copy.deepcopy(self.session.project)
+        project = copy.deepcopy(self.project)
         change(project)
         self.edit_requested.emit(project, description, merge)
 

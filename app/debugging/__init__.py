@@ -1,1 +1,2 @@
-"""The debuggers (dynamic and static), breakpoints, stepping, history and node keys: engine + threads, no Qt."""
+"""The debuggers (dynamic and static, one interface), breakpoints, stepping, history and its
+statistics, node keys: engine + threads, no Qt."""

@@ -10,201 +10,46 @@ abandoned iteration is redone with the same batch.
 Node keys stay the same from one iteration to the next: `<scope>/<op>#<k>`, k counting that
 op within that scope in one forward ("0/linear#0", "loss/cross_entropy#0"); backward events
 carry the key of their forward node; edges from leaves name the parameter ("0.weight"),
-"input", "target" or "const" (app/debugging/node_keys.py). When the graph changes between iterations,
-`state().new_keys` and `state().absent_keys` say how. The loss is computed inside
+"input", "target" or "const" (app/debugging/node_keys.py). When the graph changes between
+iterations, `state().new_keys` and `state().absent_keys` say how. The loss is computed inside
 `scope("loss")`. Iterations count from 0.
 
 Every command bumps a generation counter; views take compact records with `drain()`
 (records of older generations are dropped) and read a consistent `state()` snapshot, node
 values and gradients of the current iteration while paused, and the `history`. Callbacks
-(`subscribe`) run on the worker thread; widgets/window/debugger_signals.py turns them into Qt signals.
+(`subscribe`) run on the worker thread; the session (app/session.py) hands them to the views.
 """
-from dataclasses import dataclass
-from typing import Any, Optional
-
 import numpy as np
 
-from engine import Observer, Tensor, observe, scope, tensor
+from engine import Tensor, observe, scope, tensor
 from engine.backend import device_of, to_numpy
 from engine.tensor import default_generator
 
-from app.debugging.breakpoints import Hit
+from app.debugging.blame import blame_backward
+from app.debugging.breakpoints import Hit, has_non_finite
 from app.debugging.faults import failure_message
-from app.debugging.history import LARGE, History, stats_dict, summarize, summarize_large
-from app.debugging.node_keys import NodeKeys, in_layer
-from app.debugging.stepping import Position, step_target
-from app.debugging.worker_commands import Record, WorkerCommands, capture_start, restore_start
-
-LOSS_SCOPE = "loss"
-_STEP_HITS = {"op": "step_op", "layer": "step_layer", "out": "step_out", "phase": "step_phase",
-              "iteration": "step_iteration"}
-
-
-@dataclass
-class TrainingRun:
-    """What a debugger drives: `data` yields (x, y) batches, re-iterated for each epoch."""
-
-    model: Any
-    loss_fn: Any
-    optimizer: Any
-    data: Any
-
-
-@dataclass(frozen=True)
-class DebuggerState:
-    generation: int
-    status: str  # "stopped", "running" or "paused"
-    iteration: int  # the iteration in progress (or next to run)
-    completed: int  # iterations whose optimizer step is done
-    position: Optional[Position]
-    last_hit: Optional[Hit]
-    loss: Optional[float]
-    graph: tuple  # GraphNodes of the current iteration, in forward order
-    new_keys: frozenset  # keys absent from the previous iteration's graph
-    absent_keys: frozenset  # keys of the previous graph missing from this one
-    error: Optional[str]
-
-    @property
-    def phase(self):
-        return self.position.phase if self.position else None
-
-    @property
-    def key(self):
-        return self.position.key if self.position else None
-
+from app.debugging.history import History
+from app.debugging.statistics import stats_dict, summarize
+from app.debugging.node_keys import NodeKeys
+from app.debugging.stepping import STEP_HITS, Position, step_target
+from app.debugging.interface import LOSS_SCOPE, BaseDebugger, DebuggerState
+from app.debugging.recorder import Frame, Recorder, memory_root
+from app.debugging.worker_commands import Record, capture_start, restore_start
 
 class _Abort(BaseException):
     """Raised inside the worker to abandon the iteration (stop, reset or close)."""
 
 
-class _Frame:
-    """What the debugger knows of the iteration in progress."""
-
-    def __init__(self, iteration, keys):
-        self.iteration = iteration
-        self.keys = keys
-        self.phase = "forward"
-        self.nodes = []
-        self.values = {}
-        self.grads = {}
-        self.known = {"value": {}, "grad": {}}  # statistics computed as the tensors came
-        self.open_modules = []
-        self.backward_root = None  # the key of the first backward event (the loss)
-        self.backward_seen = {}  # scope -> backward events so far
-        self._backward_expected = None
-        self.last_key = None
-        self.done = False
-
-    def backward_expected(self):
-        """scope -> backward events this iteration will have (computed when first needed)."""
-        if self._backward_expected is None:
-            self._backward_expected = _backward_counts(self.nodes, self.backward_root)
-        return self._backward_expected
-
-    def left_in(self, layer):
-        """Backward events of `layer` (nested layers included) still to come."""
-        if self.backward_root is None:
-            return -1
-        return sum(n - self.backward_seen.get(s, 0)
-                   for s, n in self.backward_expected().items() if in_layer(s, layer))
-
-
-def _root(array):
-    while getattr(array, "base", None) is not None:
-        array = array.base
-    return array
-
-
-def _backward_counts(nodes, root):
-    """scope -> number of nodes that backward from `root` will reach."""
-    by_key = {n.key: n for n in nodes}
-    seen, stack = {root}, [root]
-    while stack:
-        node = by_key.get(stack.pop())
-        if node is not None:
-            for source in node.inputs:
-                if source not in seen and source in by_key and by_key[source].requires_grad:
-                    seen.add(source)
-                    stack.append(source)
-    counts = {}
-    for key in seen:
-        if key in by_key:
-            s = by_key[key].scope
-            counts[s] = counts.get(s, 0) + 1
-    return counts
-
-
-class _Recorder(Observer):
-    """The worker's observer: names nodes, keeps values and gradients, asks to stop."""
-
-    def __init__(self, debugger):
-        self.d = debugger
-
-    def on_forward(self, node):
-        d = self.d
-        f = d._frame
-        out = node.output
-        a = out.data
-        if a.base is not None and id(_root(a)) in d._param_roots():
-            a = a.copy()  # a view of a weight would change under the optimizer step
-        graph_node = f.keys.describe(node, a.shape, a.dtype, out.requires_grad)
-        key = graph_node.key
-        f.values[key] = a
-        if a.size > LARGE:  # its statistics now, while it is hot in the cache
-            row = summarize_large(a)
-            if row is not None:
-                f.known["value"][key] = row
-        f.nodes.append(graph_node)
-        f.last_key = key
-        bps = d._breakpoints
-        hit = (bps.check_op("forward", f.iteration, key, node.scope, node.op, a)
-               if bps.wants("forward") else None)
-        if hit is not None or d._command is not None or d._abort is not None or d._target is not None:
-            d._reached(Position(f.iteration, "forward", "op", key, node.op, node.scope), hit, a,
-                       node.inputs)
-
-    def on_backward(self, node, grad):
-        d = self.d
-        f = d._frame
-        key = f.keys.key(node)
-        g = grad.data
-        f.grads[key] = g
-        if g.size > LARGE:
-            row = summarize_large(g)
-            if row is not None:
-                f.known["grad"][key] = row
-        if f.backward_root is None:
-            f.backward_root = key
-        seen_by_scope = f.backward_seen
-        seen = seen_by_scope[node.scope] = seen_by_scope.get(node.scope, 0) + 1
-        f.last_key = key
-        bps = d._breakpoints
-        hit = (bps.check_op("backward", f.iteration, key, node.scope, node.op, g)
-               if bps.per_op else None)
-        if hit is not None or d._command is not None or d._abort is not None or d._target is not None:
-            done = seen == f.backward_expected().get(node.scope)
-            d._reached(Position(f.iteration, "backward", "op", key, node.op, node.scope,
-                                node.scope if done else None), hit, g, node.inputs)
-
-    def on_module_enter(self, module, path):
-        self.d._frame.open_modules.append(path)
-
-    def on_module_exit(self, module, path, output):
-        d, f = self.d, self.d._frame
-        if f.open_modules and f.open_modules[-1] == path:
-            f.open_modules.pop()
-        if d._command is not None or d._abort is not None or d._target is not None:
-            d._reached(Position(f.iteration, "forward", "layer_end", f.last_key, None, path, path))
-
-
-class Debugger(WorkerCommands):
+class Debugger(BaseDebugger):
     """Drives a TrainingRun in a worker thread (see the module docstring)."""
+
+    sees_every_op = True
 
     def __init__(self, run, history=None, buffer_size=4096):
         super().__init__(buffer_size)
         self.training = run
         self.history = history if history is not None else History()
-        self._recorder = _Recorder(self)
+        self._recorder = Recorder(self)
         self._params = list(run.model.parameters())
         self._param_names = {id(p): name for name, p in run.model.named_parameters()}
         self._key_names = {}  # NodeKeys' cache of key strings, shared by iterations
@@ -215,26 +60,9 @@ class Debugger(WorkerCommands):
 
     # ---- breakpoints --------------------------------------------------------------------
     def set_breakpoints(self, breakpoints):
+        """Replace the breakpoints (app.debugging.breakpoints.Breakpoint)."""
         with self._cv:
             self._breakpoints = self._breakpoints.replaced(breakpoints)
-
-    def add_breakpoint(self, bp):
-        with self._cv:
-            self._breakpoints = self._breakpoints.replaced(self._breakpoints.items + [bp])
-
-    def remove_breakpoint(self, bp):
-        with self._cv:
-            self._breakpoints = self._breakpoints.replaced(
-                [b for b in self._breakpoints.items if b != bp])
-
-    def toggle_breakpoint(self, bp):
-        """Add `bp`, or remove it when set; returns whether it is set now (F9)."""
-        with self._cv:
-            items = self._breakpoints.items
-            present = bp in items
-            self._breakpoints = self._breakpoints.replaced(
-                [b for b in items if b != bp] if present else items + [bp])
-        return not present
 
     # ---- what the views read (any thread) -----------------------------------------------
     def value(self, key):
@@ -258,10 +86,27 @@ class Debugger(WorkerCommands):
                 raise KeyError(f"no {what} of node {key!r} in iteration {f.iteration} (yet)")
             return np.array(to_numpy(a), copy=True)
 
+    def gradient_keys(self):
+        """Keys of the nodes backward has reached so far in the current iteration."""
+        with self._cv:
+            return list(self._frame.grads) if self._frame is not None else []
+
+    def source_value(self, source):
+        """A host copy of an edge's source in the current iteration: a node's value, a
+        parameter (by name) or the batch ("input", "target"); None when unknown."""
+        with self._cv:
+            f = self._frame
+            if f is not None and source in f.values:
+                return np.array(to_numpy(f.values[source]), copy=True)
+            batch = dict(zip(("input", "target"), self._pending_batch or ()))
+            params = {self._param_names[id(p)]: p for p in self._params}
+            found = batch.get(source, params.get(source))
+            return None if found is None else np.array(to_numpy(found.array), copy=True)
+
     # ---- the worker ---------------------------------------------------------------------
-    def _param_roots(self):
+    def _memory_roots(self):
         """ids of the arrays that own the parameters' memory (a view of one is copied)."""
-        return {id(_root(p.data)) for p in self._params}
+        return {id(memory_root(p.array)) for p in self._params}
 
     def _free_running(self):
         """True when no command, abort or step target needs this event (read without lock:
@@ -315,7 +160,7 @@ class Debugger(WorkerCommands):
             self._pending_batch = self._next_batch()
         x, y = self._pending_batch
         self._generator_state = default_generator().bit_generator.state
-        frame = _Frame(self._completed, NodeKeys(self._param_names, (x, y), self._key_names,
+        frame = Frame(self._completed, NodeKeys(self._param_names, (x, y), self._key_names,
                                                   self._previous_graph or ()))
         with self._cv:
             self._frame = frame
@@ -325,7 +170,7 @@ class Debugger(WorkerCommands):
             out = run.model(x)
             with scope(LOSS_SCOPE):
                 loss = run.loss_fn(out, y)
-            loss_value = float(to_numpy(loss.data))
+            loss_value = float(to_numpy(loss.array))
             self._end_forward(frame, loss, loss_value)
             frame.phase = "backward"
             loss.backward()
@@ -384,11 +229,15 @@ class Debugger(WorkerCommands):
     def _end_backward(self, frame):
         self._record(frame, "grad")
         bps = self._breakpoints
-        found = bps.check_parameter_grads(
-            [p.grad.data for p in self._params if p.grad is not None]) if bps.global_grad_norms else None
+        names = [self._param_names[id(p)] for p in self._params if p.grad is not None]
+        grads = [p.grad.array for p in self._params if p.grad is not None]
+        found = (bps.check_parameter_grads(grads, names)
+                 if bps.global_grad_norms or bps.non_finite else None)
         if found is not None or not self._free_running():
+            receiver = next((n for n, g in zip(names, grads) if has_non_finite(g)), None) \
+                if found is not None and found[0] == "non_finite" else None
             self._reached(Position(frame.iteration, "backward", "phase_end", frame.last_key),
-                          found)
+                          found, receiver=receiver)
 
     def _record(self, frame, kind):
         """The values or gradients into the history, and statistics into the records: for
@@ -397,20 +246,22 @@ class Debugger(WorkerCommands):
         flushed = self.history.record(frame.iteration, kind, tuple(store), list(store.values()),
                                       flush=not self._free_running(), known=frame.known[kind])
         for iteration, phase_kind, keys, stats in flushed:
-            self._records.append(Record("values" if phase_kind == "value" else "grads",
-                                        self._generation, iteration,
+            self._records.append(Record(phase_kind, self._generation, iteration,
                                         dict(keys=list(keys), stats=stats)))
 
-    def _reached(self, pos, found=None, array=None, inputs=()):
+    def _reached(self, pos, found=None, array=None, inputs=(), receiver=None):
         """A stop point: stop here if a breakpoint hit (`found`), a pause or the step target
-        says so, then block until the next command."""
-        details = self._details(found, array, inputs) if found is not None else {}
+        says so, then block until the next command. A non-finite gradient is blamed on the
+        op whose backward made it (the hit's key), not on `receiver` (default: pos.key)."""
+        details = (self._details(found, array, inputs, pos, receiver or pos.key)
+                   if found is not None else {})
         with self._cv:
             if self._abort is not None:
                 raise _Abort(self._abort)
             pause = self._command is not None and self._adopt(pos)
             if found is not None:
-                hit = Hit(found[0], pos.key, pos.phase, pos.iteration, found[1], details)
+                hit = Hit(found[0], details.pop("blamed", pos.key), pos.phase, pos.iteration,
+                          details.pop("message", found[1]), details)
             elif pause:
                 hit = Hit("pause", pos.key, pos.phase, pos.iteration, f"paused at {_where(pos)}")
             elif self._target is not None and self._target(pos):
@@ -447,16 +298,19 @@ class Debugger(WorkerCommands):
             f = self._frame
             opened = tuple(f.open_modules) if f is not None and pos is not None else ()
             self._target = step_target(command, pos, opened, f.left_in if f else None)
-            self._target_hit = _STEP_HITS[command]
+            self._target_hit = STEP_HITS[command]
         return False
 
-    def _details(self, found, array, inputs):
-        """Statistics that explain a hit: the tensor's, and its node's inputs' for NaN blame."""
-        if array is None:
-            return {}
-        details = {"stats": stats_dict(summarize([array])[0])}
-        if found[0] == "non_finite" and inputs:
-            rows = summarize([t.data for t in inputs])
+    def _details(self, found, array, inputs, pos, receiver):
+        """Statistics that explain a hit: the tensor's, and its node's inputs' for NaN blame
+        (in backward: the blamed op's inputs and incoming gradient, app/debugging/blame.py)."""
+        details = {"stats": stats_dict(summarize([array])[0])} if array is not None else {}
+        if found[0] == "non_finite" and pos.phase == "backward":
+            key, message, blame = blame_backward(self._frame.nodes, receiver, self._frame.grads,
+                                                 self.source_value)
+            details.update(blame, blamed=key, message=f"iteration {pos.iteration}: {message}")
+        elif array is not None and found[0] == "non_finite" and inputs:
+            rows = summarize([t.array for t in inputs])
             source = self._frame.keys.source
             details["inputs"] = [dict(key=source(t), shape=tuple(t.shape), **stats_dict(r))
                                  for t, r in zip(inputs, rows)]
@@ -478,7 +332,7 @@ class Debugger(WorkerCommands):
         self._emit("state_changed", state)
 
     def _fail(self, exc):
-        message = failure_message(exc, device_of(self._params[0].data) if self._params else "cpu")
+        message = failure_message(exc, device_of(self._params[0].array) if self._params else "cpu")
         with self._cv:
             f = self._frame
             pos = self._position

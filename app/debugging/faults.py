@@ -1,9 +1,10 @@
 """Device faults the user can meet, as messages and an offer: a project asks for the GPU
 where CuPy or a CUDA device is missing, or a run (or a build) runs out of memory. Each gives
 a Fault whose message says what happened and whose offer is to run on the CPU; `on_cpu` is
-the project with that one change and `switch_to_cpu` applies it keeping the trained weights.
+the project with that one change, and Session.switch_to_cpu applies it keeping the trained
+weights.
 
-An optimizer step is all or nothing by itself (engine/optim.py plans every parameter's
+An optimizer step is all or nothing by itself (engine/optim/optimizer.py plans every parameter's
 update before writing any), so a run that runs out of memory in its update keeps the weights
 of the last completed iteration.
 """
@@ -18,6 +19,7 @@ CPU_OFFER = "Run on CPU"
 
 @dataclass(frozen=True)
 class Fault:
+    """A device fault: its kind ("gpu_unavailable" or "out_of_memory"), message and offer."""
     kind: str  # "gpu_unavailable" or "out_of_memory"
     message: str
     offer: str = CPU_OFFER
@@ -50,6 +52,7 @@ def failure_message(exc, device="cpu", building=False):
 
 
 def is_out_of_memory(message):
+    """Whether an error message says the run ran out of memory."""
     return bool(message) and message.startswith(OUT_OF_MEMORY)
 
 
@@ -72,16 +75,3 @@ def on_cpu(project):
     changed = copy.deepcopy(project)
     changed.train.device = "cpu"
     return changed
-
-
-def switch_to_cpu(session, edit):
-    """Apply the CPU offer: `edit(project, description, merge)` (the window's undoable edit)
-    with the project on CPU, then the weights trained so far loaded into the new build (the
-    optimizer state starts again). False when there is no project."""
-    if session.project is None:
-        return False
-    weights = session.weights(timeout=10.0)
-    edit(on_cpu(session.project), "run on CPU", "")
-    if weights is not None and session.built is not None:
-        session.built.model.load_state_dict(weights)
-    return True

@@ -1,31 +1,45 @@
 """Per-node history of a training run: summary statistics of every node's value and gradient
-for every iteration, and the full tensors of the last iterations within a memory budget.
+for every iteration (computed by app/debugging/statistics.py; a device phase's in batched
+kernels launched when it is recorded, app/debugging/device_statistics.py), and the full tensors of the
+last iterations within a memory budget.
 
-Statistics are computed with the array's own module (numpy, or CuPy on the device; a large
-host array in one compiled pass, app/debugging/one_pass_moments.py); only the seven numbers per tensor
-are copied to the host. Full tensors are kept as they are (on their
-device, no copy) for the last `keep_last` iterations and within `memory_budget` bytes, the
-oldest dropped first. A small `keep_last` keeps recording cheap: once it is reached, the memory
-of dropped tensors is reused by the next iterations instead of memory out of the cache. The
-default keeps 8 iterations; keeping 32 made the MNIST-size MLP about 6% slower under the
-debugger (measured against keeping 8, in one process, benchmarks/debugger.py's case).
+Full tensors are kept as they are (on their device, no copy) for the last `keep_last`
+iterations and within `memory_budget` bytes, the oldest dropped first. A small `keep_last`
+keeps recording cheap: once it is reached, the memory of dropped tensors is reused by the
+next iterations instead of memory out of the cache. The default keeps 8 iterations; keeping
+32 made the MNIST-size MLP about 6% slower under the debugger (measured against keeping 8,
+in one process, benchmarks/debugger.py's case).
 """
-import math
 import threading
 from collections import OrderedDict
-from functools import lru_cache, wraps
+from functools import wraps
 
 import numpy as np
 
 from engine import get_array_module
 
-from app.debugging.one_pass_moments import one_pass_moments
+from app.debugging.device_statistics import PendingRows
+from app.debugging.statistics import STAT_NAMES, stats_dict, summarize
 
-STAT_NAMES = ("mean", "std", "min", "max", "norm", "zero_fraction", "nonfinite")
 KINDS = ("value", "grad")
-LARGE = 4096  # larger arrays are summarised one by one; smaller ones stacked by shape
-_HOST = (np.ndarray, np.generic)  # numpy scalars (e.g. a loss) are host values too
 _PENDING_BYTES = 2**20  # tensors waiting for their statistics (besides those kept anyway)
+
+
+def _computed(pending):
+    """The statistics of the pending phases' tensors, in order: host tensors summarised in
+    one call, the device phases' rows (PendingRows, launched at record time) awaited."""
+    if not any(type(todo) is PendingRows for _, _, _, todo, _ in pending):
+        return summarize([a for *_, todo, _ in pending for a in todo])
+    host = summarize([a for *_, todo, _ in pending if type(todo) is not PendingRows
+                      for a in todo])
+    parts, at = [], 0
+    for *_, todo, _ in pending:
+        if type(todo) is PendingRows:
+            parts.append(todo.rows())
+        else:
+            parts.append(host[at:at + len(todo)])
+            at += len(todo)
+    return np.concatenate(parts)
 
 
 class NotKept(KeyError):
@@ -35,159 +49,12 @@ class NotKept(KeyError):
         return self.args[0]
 
 
-def summarize(arrays):
-    """Statistics of each array as a float64 (len(arrays), 7) host array (columns STAT_NAMES).
-
-    Small arrays of equal shape are stacked and reduced together along rows (one call per
-    statistic for the whole group); sums go through BLAS (a product with a vector of ones)."""
-    out = np.full((len(arrays), len(STAT_NAMES)), np.nan)
-    groups, scalars = {}, []
-    with np.errstate(all="ignore"):  # non-finite values give non-finite statistics
-        for i, a in enumerate(arrays):
-            size = a.size
-            if size == 1 and isinstance(a, _HOST):
-                scalars.append(i)
-            elif size > LARGE and type(a) is np.ndarray:
-                out[i] = _summarize_host(a)
-            elif size:
-                group = (a.shape, a.dtype.char, type(a)) if size <= LARGE else i
-                rows = groups.get(group)
-                if rows is None:
-                    groups[group] = [i]
-                else:
-                    rows.append(i)
-        if scalars:
-            out[scalars] = _scalar_stats(np.array([arrays[i].item() for i in scalars], float))
-        for rows in groups.values():
-            out[rows] = _summarize_rows([arrays[i] for i in rows])
-    return out
-
-
-def summarize_large(a):
-    """Statistics (a row) of one array, computed now if it is a large host array, else None
-    (small arrays are cheaper in batches; device arrays stay on the device until then)."""
-    if a.size <= LARGE or type(a) is not np.ndarray:
-        return None
-    return _summarize_host(a)
-
-
-def _summarize_host(a):
-    """One host array: one compiled pass (app/debugging/one_pass_moments.py) or five numpy passes, the
-    rest in Python floats; the rare paths that may warn are under np.errstate."""
-    f = a.reshape(-1)
-    if f.dtype.kind != "f":
-        f = f.astype(np.float64)
-    n = f.size
-    total, squares, lo, hi, zeros = one_pass_moments(f) or numpy_moments(f)
-    nonfinite = 0
-    mean = total / n
-    var = squares / n - mean * mean
-    if not var > 0.1 * mean * mean or squares == math.inf:  # non-finite, cancellation, overflow
-        with np.errstate(all="ignore"):
-            nonfinite, mean, var, squares = _wide_moments(f)
-        if nonfinite:  # NaN propagates to the extremes, as in numpy
-            lo, hi = float(np.minimum.reduce(f)), float(np.maximum.reduce(f))
-    return (mean, math.sqrt(var) if var >= 0 else math.nan, lo, hi,
-            math.sqrt(squares) if squares >= 0 else math.nan, zeros / n, nonfinite)
-
-
-def numpy_moments(f):
-    """(sum, sum of squares, min, max, zero count) of a 1-D float array by five numpy passes
-    (two of them BLAS; none warns on finite values); the zero count is skipped where the
-    extremes rule zeros out."""
-    squares = float(np.dot(f, f))
-    total = float(np.dot(f, _ones(f.size, f.dtype, np)))
-    lo, hi = float(np.minimum.reduce(f)), float(np.maximum.reduce(f))
-    zeros = int(np.count_nonzero(f == 0)) if not (lo > 0 or hi < 0) else 0  # NaN: counted
-    return total, squares, lo, hi, zeros
-
-
-def _wide_moments(f):
-    """(non-finite count, mean, variance, sum of squares) in float64, the variance centred:
-    for the arrays whose float32 moments cannot be trusted."""
-    n = f.size
-    wide = f.astype(np.float64)
-    squares = float(np.dot(wide, wide))
-    nonfinite = 0 if math.isfinite(squares) else n - int(np.count_nonzero(np.isfinite(f)))
-    mean = float(wide.sum()) / n
-    centred = wide - mean
-    return nonfinite, mean, float(np.dot(centred, centred)) / n, squares
-
-
-def _scalar_stats(v):
-    """Statistics of single values (a float64 vector): one row each."""
-    finite = np.isfinite(v)
-    return np.stack([v, np.where(finite, 0.0, np.nan), v, v, np.abs(v), v == 0, ~finite], axis=1)
-
-
-@lru_cache(maxsize=64)
-def _ones(n, dtype, xp):
-    return xp.ones(n, dtype=dtype)
-
-
-def _row_dots(m, xp):
-    """The dot product of each row of `m` with itself."""
-    if xp is np and hasattr(np, "vecdot"):  # numpy >= 2: one pass, no temporary
-        return np.vecdot(m, m)
-    return xp.einsum("ij,ij->i", m, m)
-
-
-def _row_extremes(m, xp):
-    """The minimum and the maximum of each row of `m`. On the host, reduceat over the flat
-    rows: about twice as fast as numpy's reduction along axis 1 for short rows."""
-    if xp is np:
-        flat = m.reshape(-1)
-        starts = np.arange(0, flat.size, m.shape[1])
-        return np.minimum.reduceat(flat, starts), np.maximum.reduceat(flat, starts)
-    return m.min(axis=1), m.max(axis=1)
-
-
-def _summarize_rows(arrays):
-    """Statistics of arrays of one shape, dtype and module: one row each."""
-    xp = get_array_module(arrays[0])
-    k, n = len(arrays), arrays[0].size
-    if k == 1:
-        m = arrays[0].reshape(1, n)
-    else:
-        m = (xp.concatenate(arrays) if arrays[0].ndim else xp.stack(arrays)).reshape(k, n)
-    if m.dtype.kind != "f":
-        m = m.astype(xp.float64)
-    squares = _row_dots(m, xp).astype(xp.float64)
-    mean = (m @ _ones(n, m.dtype, xp)).astype(xp.float64) / n
-    if xp is np and np.isfinite(squares).all():
-        nonfinite = 0.0
-    else:
-        nonfinite = n - xp.isfinite(m).sum(axis=1)
-        wide = m.astype(xp.float64)  # squares may overflow in float32 on finite values
-        squares = _row_dots(wide, xp)
-        mean = wide.sum(axis=1) / n
-    var = squares / n - mean * mean
-    if xp is not np or not (var > 0.1 * mean * mean).all():  # cancellation: centre, in float64
-        wide = m.astype(xp.float64)
-        mean = wide.sum(axis=1) / n
-        centred = wide - mean[:, None]
-        var = _row_dots(centred, xp) / n
-    stats = xp.empty((k, len(STAT_NAMES)))
-    stats[:, 0] = mean
-    stats[:, 1] = xp.sqrt(var)
-    stats[:, 2], stats[:, 3] = _row_extremes(m, xp)
-    stats[:, 4] = xp.sqrt(squares)
-    stats[:, 5] = xp.add.reduce(m == 0, axis=1, dtype=xp.int32)  # rows <= LARGE: no overflow
-    stats[:, 5] /= n
-    stats[:, 6] = nonfinite
-    return stats if xp is np else stats.get()
-
-
 def _locked(method):
     @wraps(method)
     def wrapper(self, *args, **kwargs):
         with self._lock:
             return method(self, *args, **kwargs)
     return wrapper
-
-
-def stats_dict(row):
-    return dict(zip(STAT_NAMES, (float(v) for v in row)))
 
 
 class History:
@@ -215,6 +82,7 @@ class History:
 
     @_locked
     def clear(self):
+        """Forget everything recorded."""
         self._phases = {kind: [] for kind in KINDS}  # kind -> [(iteration, rows, stats)]
         self._pending = []  # [(iteration, kind, rows, arrays without known stats, known)]
         self._pending_bytes = 0
@@ -238,6 +106,10 @@ class History:
             todo_bytes = sum([a.nbytes for a in todo])
         else:
             todo, known, todo_bytes = arrays, None, nbytes
+        if todo and not isinstance(todo[0], np.ndarray):  # on the device: launched now
+            xp = get_array_module(todo[0])
+            if xp is not np and all(type(a) is type(todo[0]) for a in todo):
+                todo, todo_bytes = PendingRows(todo, xp), 0
         with self._lock:
             rows = self._rows.get(keys)
             if rows is None:
@@ -272,7 +144,7 @@ class History:
         pending = self._pending
         if not pending:
             return []
-        computed = summarize([a for *_, todo, _ in pending for a in todo])
+        computed = _computed(pending)
         if any(known for *_, known in pending):  # one table: known rows in, computed rows in
             known_rows, known_at, computed_at = [], [], []
             total = 0
@@ -333,11 +205,13 @@ class History:
     # ---- queries --------------------------------------------------------------------------
     @_locked
     def iterations(self):
+        """The recorded iterations, oldest first."""
         self._flush()
         return sorted({it for phases in self._phases.values() for it, _, _ in phases})
 
     @_locked
     def keys(self, kind="value"):
+        """The node keys with statistics of `kind` recorded."""
         self._flush()
         return sorted({key for _, rows, _ in self._phases[kind] for key in rows})
 
@@ -358,6 +232,7 @@ class History:
 
     @_locked
     def stats_at(self, key, iteration, kind="value"):
+        """The statistics dict of node `key` at `iteration` (KeyError when not recorded)."""
         self._flush()
         for it, rows, stats in reversed(self._phases[kind]):
             if it == iteration and key in rows:
@@ -376,6 +251,7 @@ class History:
 
     @_locked
     def is_kept(self, key, iteration, kind="value"):
+        """Whether the full tensor of node `key` at `iteration` is still kept."""
         return key in self._tensors.get(iteration, {}).get(kind, ())
 
     @_locked

@@ -7,7 +7,7 @@ The loop keeps `LANES` independent accumulators so that LLVM vectorises it: a mi
 NaN semantics does not vectorise otherwise. NaN and infinity are not handled here (a minimum
 or maximum may skip NaN); the caller checks that the sum of squares is finite and otherwise
 recomputes with numpy. Where numba is missing or fails to compile, `one_pass_moments` is None
-and the caller keeps numpy's passes (`app.debugging.history`'s oracle in the tests).
+and the caller keeps numpy's passes (`app.debugging.statistics`' oracle in the tests).
 """
 import logging
 from functools import lru_cache

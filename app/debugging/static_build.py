@@ -24,7 +24,7 @@ from engine import scope, static
 from engine.backend import to_numpy
 
 from app.project.build import BuildError
-from app.debugging.debugger import LOSS_SCOPE
+from app.debugging.interface import LOSS_SCOPE
 from app.debugging.node_keys import GraphNode
 from app.project.validation import Issue
 

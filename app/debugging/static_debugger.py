@@ -9,36 +9,36 @@ non-finite loss or fetched tensor, and a loss spike (both after the step, its up
 included); node, layer, gradient-norm and dead-ReLU breakpoints are listed as not available.
 
 Only fetched tensors have values: the loss and the keys of `fetch_keys` (node keys of the
-compiled graph, see app.debugging.static_build); `value(key)` of any other node raises a KeyError that
-says to add it to the fetch list, and `set_fetches(keys)` recompiles (between iterations).
-`state().graph` is the compiled graph. Reset restores the initial weights, optimizer state
-and batch order, as Debugger.reset does.
+compiled graph, see app.debugging.static_build); `value(key)` of any other node raises a
+KeyError that says to add it to the fetch list, and `set_fetches(keys)` recompiles (between
+iterations). `state().graph` is the compiled graph. Reset restores the initial weights,
+optimizer state and batch order, as Debugger.reset does.
 """
 import numpy as np
 
 from app.debugging.breakpoints import Hit
-from app.debugging.debugger import DebuggerState
 from app.debugging.faults import failure_message
 from app.debugging.history import History
+from app.debugging.interface import BaseDebugger, DebuggerState
 from app.debugging.static_build import compile_project
-from app.debugging.stepping import Position
-from app.debugging.worker_commands import WorkerCommands, capture_start, restore_start
+from app.debugging.stepping import STEP_HITS, Position
+from app.debugging.worker_commands import capture_start, restore_start
 
-_STEP_HITS = {"op": "step_op", "layer": "step_layer", "out": "step_out", "phase": "step_phase",
-              "iteration": "step_iteration"}
 _UNAVAILABLE_KINDS = ("node", "layer", "grad_norm", "dead_relu")
 
 
 def not_fetched_message(key):
+    """Why static mode shows no value of `key`: it is not fetched."""
     return (f"static mode: only fetched tensors can be inspected; add {key} to the fetch "
             "list")
 
 
-class StaticDebugger(WorkerCommands):
+class StaticDebugger(BaseDebugger):
     """See the module docstring. Raises app.project.build.BuildError when the project cannot be
     compiled (naming the layer)."""
 
     thread_name = "stepgraph-static-debugger"
+    fetches = True
 
     def __init__(self, built, project, history=None, buffer_size=4096, fetch_keys=()):
         super().__init__(buffer_size)
@@ -53,10 +53,12 @@ class StaticDebugger(WorkerCommands):
 
     @property
     def fetch_keys(self):
+        """The node keys fetched each step (besides the loss)."""
         return self.build.fetch_keys
 
     @property
     def loss_key(self):
+        """The compiled graph's key of the loss."""
         return self.build.loss_key
 
     def stop(self):
@@ -73,6 +75,10 @@ class StaticDebugger(WorkerCommands):
                                                  if b.kind in _UNAVAILABLE_KINDS)
             self._breakpoints = self._breakpoints.replaced(
                 [b for b in breakpoints if b.kind not in _UNAVAILABLE_KINDS])
+
+    def fetch_plan(self):
+        """The current compiled build (app.debugging.static_build.StaticBuild)."""
+        return self.build
 
     def set_fetches(self, keys):
         """Recompile fetching `keys` each step (between two iterations); the new build
@@ -164,7 +170,7 @@ class StaticDebugger(WorkerCommands):
                 return False
             found = self._check(it, loss)
             if found is not None or command != "run":
-                kind, message = found or (_STEP_HITS[command], self._step_message(command, it))
+                kind, message = found or (STEP_HITS[command], self._step_message(command, it))
                 return self._pause(Hit(kind, self.build.loss_key, "update", it, message),
                                    Position(it, "update", "phase_end", self.build.loss_key))
         self._emit("state_changed", state)
@@ -177,7 +183,7 @@ class StaticDebugger(WorkerCommands):
         x, y = self._pending_batch
         it = self._completed
         build = self.build
-        loss = build.step(getattr(x, "data", x), getattr(y, "data", y))
+        loss = build.step(getattr(x, "array", x), getattr(y, "array", y))
         values = {build.loss_key: np.asarray(loss, np.float32)}
         values.update(build.fetched)
         flushed = self.history.record(it, "value", list(values), list(values.values()),
@@ -189,7 +195,7 @@ class StaticDebugger(WorkerCommands):
             self._losses.append(loss)
             self._push("iteration", it, loss=loss)
             for iteration, _, keys, stats in flushed:
-                self._push("values", iteration, keys=list(keys), stats=stats)
+                self._push("value", iteration, keys=list(keys), stats=stats)
             self._end_of_iteration()
         self._emit("iteration_finished", it, loss)
         return loss

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from typing import Optional
 
 STEP_MODES = ("op", "layer", "out", "phase", "iteration")
+STEP_HITS = {mode: f"step_{mode}" for mode in STEP_MODES}  # the Hit kind of each step's stop
 
 
 @dataclass(frozen=True)
 class Position:
+    """Where the debugger stopped: iteration, phase, event and the node, op and scope."""
     iteration: int
     phase: str  # "forward", "backward" or "update"
     event: str  # "op", "layer_end" or "phase_end"

@@ -10,7 +10,7 @@ def run_steps(app, session, iterations, timeout_s):
     target = (session.state.completed if session.state is not None else 0) + iterations
     while session.state is None or session.state.completed < target:  # None: a script waits
         session.step("iteration")
-        while not session.debugger.wait(0.005) and time.monotonic() < deadline:
+        while not session.wait(0.005) and time.monotonic() < deadline:
             app.processEvents()
         session.pump()
         hit = session.state.last_hit

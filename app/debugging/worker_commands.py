@@ -1,6 +1,7 @@
-"""What the two debuggers (dynamic: app/debugging/debugger.py, static: app/debugging/static_debugger.py) share:
-the commands any thread may send to the training worker, the subscribers, the records the
-views drain, and the snapshot of a run's start that Reset returns to.
+"""What the two debuggers (dynamic: app/debugging/debugger.py, static:
+app/debugging/static_debugger.py) share: the commands any thread may send to the training
+worker, the subscribers, the records the views drain, and the snapshot of a run's start that
+Reset returns to. What the session reads of them is declared in app/debugging/interface.py.
 
 A subclass provides `_worker()` (the thread's body: wait for a command, train, stop where
 asked), `_reset_now()` (called with the lock held) and `_state_unlocked()`."""
@@ -17,7 +18,7 @@ from app.debugging.breakpoints import BreakpointSet
 
 
 class Record(NamedTuple):
-    """A compact record for the views: kind "values"/"grads" (keys, stats), "graph" (nodes,
+    """A compact record for the views: kind "value"/"grad" (keys, stats), "graph" (nodes,
     new_keys, absent_keys), "iteration" (loss) or "stopped" (hit, position)."""
 
     kind: str
@@ -48,18 +49,23 @@ class WorkerCommands:
 
     # ---- commands (any thread) ----------------------------------------------------------
     def step_op(self):
+        """Step to the next op event (forward or backward)."""
         self._send("op")
 
     def step_layer(self):
+        """Step to the end of the current layer's forward or backward."""
         self._send("layer")
 
     def step_out(self):
+        """Step out to the end of the enclosing layer."""
         self._send("out")
 
     def step_phase(self):
+        """Step to the end of forward, backward or the update."""
         self._send("phase")
 
     def step_iteration(self):
+        """Step to the end of the iteration (its update done)."""
         self._send("iteration")
 
     def run(self):
@@ -67,6 +73,7 @@ class WorkerCommands:
         self._send("run")
 
     def pause(self):
+        """Pause at the next stop point."""
         self._send("pause")
 
     def stop(self):
@@ -133,8 +140,19 @@ class WorkerCommands:
         return call.result()
 
     def breakpoints(self):
+        """The breakpoints set."""
         with self._cv:
             return list(self._breakpoints.items)
+
+    def hit_counts(self):
+        """How often each breakpoint's condition held ({Breakpoint.counter: n})."""
+        with self._cv:
+            return dict(self._breakpoints.counts)
+
+    def reset_hit_counts(self):
+        """Forget how often the breakpoints' conditions held."""
+        with self._cv:
+            self._breakpoints.counts = {}
 
     def subscribe(self, stopped=None, state_changed=None, iteration_finished=None, error=None):
         """Callbacks, run on the worker thread: stopped(hit), state_changed(state),
@@ -209,6 +227,7 @@ def capture_start(model, optimizer, data):
 
 
 def restore_start(start, model, optimizer):
+    """Return to what `capture_start` captured (Reset)."""
     model.load_state_dict(start["weights"])
     optimizer.state = copy.deepcopy(start["optimizer"])
     optimizer.step_count = start["steps"]

@@ -10,25 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from app.project.build import BuildError, build
+from app.project.layers import LAYERS, ExportError
 from app.project.validation import validate
 from app.project.shapes import format_shape, layer_label
 
+__all__ = ["ExportError", "export_onnx", "export_pytorch", "export_pytorch_files", "onnx_model",
+           "pytorch_model_source"]
+
 SCRIPT_NAME, DATA_NAME, WEIGHTS_NAME = "model.py", "data.npz", "weights.npz"
-
-_SEQUENCE_LSTM = '''
-
-class SequenceLSTM(nn.LSTM):
-    """nn.LSTM as one layer of a stack: returns every step's hidden state (N, T, H) or the
-    last one (N, H), instead of (output, (h, c))."""
-
-    def __init__(self, input_size, hidden_size, return_sequence=False):
-        super().__init__(input_size, hidden_size, batch_first=True)
-        self.return_sequence = return_sequence
-
-    def forward(self, x):
-        output, _ = super().forward(x)
-        return output if self.return_sequence else output[:, -1]
-'''
 
 _TEMPLATE = '''"""{title}
 {description}
@@ -44,14 +33,7 @@ import torch
 from torch import nn
 
 HERE = Path(__file__).resolve().parent
-{lstm_class}
-
-def make_model():
-    """The network, for inputs {input_shape}; each comment gives a layer's output shape."""
-    return nn.Sequential(
-{layers}
-    )
-
+{model}
 
 def make_optimizer(model):
     return {optimizer}
@@ -115,30 +97,34 @@ if __name__ == "__main__":
 '''
 
 
-class ExportError(ValueError):
-    """The project cannot be exported in the chosen format (names the layer and why)."""
-
-
 def export_pytorch(project, weights=None):
     """The source of a runnable PyTorch script for `project`. `weights` is the file name,
     beside the script, of an .npz state_dict it loads by default (None: start from PyTorch's
     own initialisation; `--weights` picks another file either way)."""
     rows = _rows(project)
-    layers = project.network.layers
-    calls = [_torch_layer(layer.type, row.constructor, layer.resolved_params()) + ","
-             for layer, row in zip(layers, rows)]
-    width = max(map(len, calls))
-    lines = [f"        {call:<{width}}  # {format_shape(row.output_shape)}"
-             for call, row in zip(calls, rows)]
     train = project.train
     return _TEMPLATE.format(
         title=_docstring_text(f"{project.name}: a Stepgraph network as a PyTorch script."),
         description=_docstring_text(project.description) + "\n" if project.description else "",
         script=SCRIPT_NAME, data=DATA_NAME, seed=train.seed, batch_size=train.batch_size,
-        lstm_class=_SEQUENCE_LSTM if any(layer.type == "LSTM" for layer in layers) else "",
-        layers="\n".join(lines), input_shape=format_shape(rows[0].input_shape),
+        model=pytorch_model_source(project.network.layers, rows),
         loss=train.loss, optimizer=_torch_optimizer(train),
         weights_default="None" if weights is None else f"HERE / {str(weights)!r}")
+
+
+def pytorch_model_source(layers, rows):
+    """Python source defining `make_model()` (and the classes it needs) for layer rows
+    `layers` with their shape inference `rows`; it expects `nn` to be torch.nn."""
+    declarations = [LAYERS[layer.type] for layer in layers]
+    calls = [d.torch_call(row.constructor) + "," for d, row in zip(declarations, rows)]
+    width = max(map(len, calls))
+    lines = [f"        {call:<{width}}  # {format_shape(row.output_shape)}"
+             for call, row in zip(calls, rows)]
+    helpers = "".join(dict.fromkeys(d.torch_source for d in declarations))
+    return (f"{helpers}\n\ndef make_model():\n"
+            f'    """The network, for inputs {format_shape(rows[0].input_shape)}; each comment '
+            f'gives a layer\'s output shape."""\n'
+            f"    return nn.Sequential(\n" + "\n".join(lines) + "\n    )\n")
 
 
 def export_pytorch_files(project, directory, built=None, weights=None):
@@ -149,10 +135,10 @@ def export_pytorch_files(project, directory, built=None, weights=None):
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with_weights = built is not None
-    built = built if with_weights else build(project)
+    text = export_pytorch(project, WEIGHTS_NAME if with_weights else None)  # refuses first:
+    built = built if with_weights else build(project)  # a script is never built to refuse it
     paths = [directory / SCRIPT_NAME, directory / DATA_NAME]
-    paths[0].write_text(export_pytorch(project, WEIGHTS_NAME if with_weights else None),
-                        encoding="utf-8")
+    paths[0].write_text(text, encoding="utf-8")
     np.savez(paths[1], X=built.train_set.X, y=built.train_set.y)
     if with_weights:
         paths.append(directory / WEIGHTS_NAME)
@@ -162,45 +148,68 @@ def export_pytorch_files(project, directory, built=None, weights=None):
 
 def export_onnx(project, path, built=None, weights=None):
     """Write the network as an ONNX model (opset 17) with `weights` (a state dict), else
-    `built`'s current weights, else the initial ones, and check it with onnx.checker. Layers: Linear, Conv2d, MaxPool2d,
-    Flatten, ReLU, Sigmoid, Tanh, Softmax and Dropout (an Identity at inference)."""
+    `built`'s current weights, else the initial ones, checked with onnx.checker. Every layer
+    type whose declaration has an ONNX rule exports (Dropout: an Identity at inference)."""
     rows = _rows(project)
     layers = project.network.layers
-    ops = []  # (ONNX op, attributes) per row
-    for index, (layer, row) in enumerate(zip(layers, rows)):
-        if layer.type not in _ONNX_LAYERS:
-            raise ExportError(f"{layer_label(index, layer.type)}: no ONNX export for this "
-                              f"layer type (supported: {', '.join(_ONNX_LAYERS)})")
-        try:
-            ops.append(_ONNX_LAYERS[layer.type](row.constructor, row.input_shape))
-        except ExportError as exc:
-            raise ExportError(f"{layer_label(index, layer.type)}: {exc}") from None
+    _onnx_nodes(layers, rows)  # refuse a layer it cannot express before building anything
     try:
         import onnx
-        from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise ExportError("ONNX export needs the 'onnx' package (pip install onnx)") from None
     state = weights if weights is not None else \
         (built if built is not None else build(project)).model.state_dict()
+    onnx.save(onnx_model(project.name, layers, rows, state), str(path))
+    return Path(path)
+
+
+def onnx_model(name, layers, rows, state):
+    """The checked ONNX ModelProto (opset 17, input "input", output "output") of layer rows
+    `layers` with their shape inference `rows` and weights `state` (keys "<row>.<weight>");
+    ExportError names a row it cannot express."""
+    per_row = _onnx_nodes(layers, rows)
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
     nodes, initializers, current = [], [], "input"
-    for index, (row, (op, attributes)) in enumerate(zip(rows, ops)):
-        out = "output" if index == len(rows) - 1 else f"x{index}"
-        inputs = [current]
-        for key in (f"{index}.{name}" for name in row.param_shapes):
-            initializers.append(numpy_helper.from_array(state[key], key))
-            inputs.append(key)
-        nodes.append(helper.make_node(op, inputs, [out], name=f"{index}", **attributes))
-        current = out
+    for index, (row, steps) in enumerate(zip(rows, per_row)):
+        weights = [f"{index}.{weight}" for weight in row.param_shapes]
+        initializers += [numpy_helper.from_array(np.asarray(state[key]), key) for key in weights]
+        for step, node in enumerate(steps):
+            last = step == len(steps) - 1
+            out = "output" if last and index == len(rows) - 1 else \
+                f"x{index}" if last else f"x{index}_{step}"
+            constants = [f"{index}.{step}.c{k}" for k in range(len(node.constants))]
+            initializers += [numpy_helper.from_array(np.asarray(value, np.float32), key)
+                             for key, value in zip(constants, node.constants)]
+            inputs = [current] + (weights if step == 0 else []) + constants
+            nodes.append(helper.make_node(node.op, inputs, [out], **node.attributes,
+                                          name=f"{index}" if len(steps) == 1 else f"{index}.{step}"))
+            current = out
     graph = helper.make_graph(
-        nodes, project.name,
+        nodes, name,
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *rows[0].input_shape])],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", *rows[-1].output_shape])],
         initializers)
     model = helper.make_model(graph, producer_name="stepgraph",
                               opset_imports=[helper.make_opsetid("", 17)])
     onnx.checker.check_model(model)
-    onnx.save(model, str(path))
-    return Path(path)
+    return model
+
+
+def _onnx_nodes(layers, rows):
+    """Each row's OnnxNodes, from its declaration; ExportError naming the row otherwise."""
+    result = []
+    for index, (layer, row) in enumerate(zip(layers, rows)):
+        rule = LAYERS[layer.type].onnx
+        if rule is None:
+            supported = ", ".join(name for name, d in LAYERS.items() if d.onnx is not None)
+            raise ExportError(f"{layer_label(index, layer.type)}: no ONNX export for this "
+                              f"layer type (supported: {supported})")
+        try:
+            result.append(rule(row.constructor, row.input_shape))
+        except ExportError as exc:
+            raise ExportError(f"{layer_label(index, layer.type)}: {exc}") from None
+    return result
 
 
 def _rows(project):
@@ -220,28 +229,6 @@ def _docstring_text(text):
     return textwrap.fill(text, 96, break_long_words=False, break_on_hyphens=False)
 
 
-def _torch_layer(type_name, constructor, params):
-    """The PyTorch constructor call for one row, defaults left out."""
-    c = constructor
-    if type_name == "Linear":
-        bias = "" if c["bias"] else ", bias=False"
-        return f"nn.Linear({c['in_features']}, {c['out_features']}{bias})"
-    if type_name == "Conv2d":
-        extra = "".join(f", {k}={c[k]}" for k, default in (("stride", 1), ("padding", 0))
-                        if c[k] != default)
-        return (f"nn.Conv2d({c['in_channels']}, {c['out_channels']}, "
-                f"kernel_size={c['kernel_size']}{extra})")
-    if type_name == "MaxPool2d":
-        stride = "" if c["stride"] == c["kernel_size"] else f", stride={c['stride']}"
-        return f"nn.MaxPool2d(kernel_size={c['kernel_size']}{stride})"
-    if type_name == "LSTM":
-        sequence = ", return_sequence=True" if params["return"] == "sequence" else ""
-        return f"SequenceLSTM({c['input_size']}, {c['hidden_size']}{sequence})"
-    if type_name in ("Embedding", "BatchNorm1d", "BatchNorm2d", "LayerNorm"):
-        return f"nn.{type_name}({', '.join(str(v) for v in c.values())})"
-    return f"nn.{type_name}({', '.join(f'{k}={v!r}' for k, v in c.items())})"
-
-
 def _torch_optimizer(train):
     if train.optimizer == "SGD":
         return (f"torch.optim.SGD(model.parameters(), lr={train.lr!r}, "
@@ -249,41 +236,3 @@ def _torch_optimizer(train):
     betas = tuple(train.betas)
     return (f"torch.optim.{train.optimizer}(model.parameters(), lr={train.lr!r}, "
             f"betas={betas!r}, weight_decay={train.weight_decay!r})")
-
-
-def _onnx_linear(c, input_shape):
-    if len(input_shape) != 1:
-        raise ExportError(f"ONNX Gemm takes (N, features), got input {format_shape(input_shape)}; "
-                          "put a Flatten before it")
-    return "Gemm", {"transB": 1}
-
-
-def _onnx_conv(c, input_shape):
-    k, s, p = c["kernel_size"], c["stride"], c["padding"]
-    return "Conv", {"kernel_shape": [k, k], "strides": [s, s], "pads": [p] * 4}
-
-
-def _onnx_max_pool(c, input_shape):
-    k, s = c["kernel_size"], c["stride"]
-    return "MaxPool", {"kernel_shape": [k, k], "strides": [s, s]}
-
-
-def _onnx_softmax(c, input_shape):
-    return "Softmax", {"axis": c["dim"]}
-
-
-def _onnx_flatten(c, input_shape):
-    return "Flatten", {"axis": 1}
-
-
-def _onnx_plain(op):
-    """An ONNX op without attributes."""
-    return lambda c, input_shape: (op, {})
-
-
-_ONNX_LAYERS = {
-    "Linear": _onnx_linear, "Conv2d": _onnx_conv, "MaxPool2d": _onnx_max_pool,
-    "Flatten": _onnx_flatten,
-    "ReLU": _onnx_plain("Relu"), "Sigmoid": _onnx_plain("Sigmoid"), "Tanh": _onnx_plain("Tanh"),
-    "Softmax": _onnx_softmax, "Dropout": _onnx_plain("Identity"),
-}

@@ -2,8 +2,8 @@
 
 Neural-network graphs are nearly chains with parameter leaves, so a small Sugiyama-style
 layout is enough and fast (2,000 nodes in a few tens of milliseconds):
-- layers by longest path from the sources; a leaf (parameter, input) sits one layer above
-  the first op that reads it;
+- layers by longest path from the sources; a leaf (parameter, input), and an op computed
+  from leaves only, sits one layer above the first op that reads it;
 - x coordinates by barycentre sweeps (down from the inputs, up from the outputs), each layer
   packed with numpy so that nodes keep at least one slot between their centres while staying
   as near as they can to where their op neighbours pull them (the chain stays straight);
@@ -73,6 +73,15 @@ def _layers(preds, succs, leaf, above):
     for j in range(n):
         if preds[j]:
             layer[j] = max(layer[i] for i in preds[j]) + 1
+    # Ops computed from leaves only (a slice of the input per time step, a weight's gate
+    # slices) sink to just above their first consumer, as leaves do: their edges stay short.
+    floating = [False] * n
+    for j in range(n):
+        floating[j] = not leaf[j] and bool(preds[j]) and all(leaf[i] or floating[i]
+                                                              for i in preds[j])
+    for j in reversed(range(n)):
+        if floating[j] and succs[j]:
+            layer[j] = max(layer[j], min(layer[k] for k in succs[j]) - 1)
     for i in range(n):  # parameters beside their first consumer, inputs just above it
         if leaf[i] and succs[i]:
             layer[i] = max(0, min(layer[j] for j in succs[i]) - above[i])
@@ -139,9 +148,13 @@ def _swept_x(rows, preds, succs, leaf, shift, sweeps):
 
 
 def _stable_x(keys, rows, preds, succs, shift, previous):
-    """Old nodes keep their x; new ones take the free place nearest to where they are pulled."""
+    """Old nodes keep their x; new ones take the free place nearest to where they are pulled.
+    Old nodes that now share a row too closely (their layers changed) are pushed right."""
     x = [previous[k][0] if k in previous else None for k in keys]
     for row in rows:
+        old = sorted((x[i], i) for i in row if x[i] is not None)
+        for (_, i), (_, before) in zip(old[1:], old):
+            x[i] = max(x[i], x[before] + SLOT)
         taken = sorted(x[i] for i in row if x[i] is not None)
         for i in row:
             if x[i] is None:

@@ -24,13 +24,15 @@ class ModelNode:
     size: int = 1  # nodes inside a collapsed group
     status: frozenset = frozenset()  # "new", "vanished"
     fused_from: tuple = ()  # static mode: the ops a fused node runs in one buffer
+    steps: int = 1  # rolled view: the time steps this op of a recurrent cell stands for
 
     @property
     def label(self):
         if self.kind == "group":
             return f"{self.scope} ({self.size} nodes)"
-        if self.kind == "op":
-            return self.key.rpartition("/")[2]
+        if self.kind in ("op", "grad"):
+            name = self.key.rpartition("/")[2] if self.kind == "op" else self.op
+            return name + (f" \u00d7{self.steps}" if self.steps > 1 else "")
         return self.key
 
 
@@ -38,6 +40,7 @@ class ModelNode:
 class GraphModel:
     nodes: list = field(default_factory=list)  # ModelNodes, sources before their consumers
     edges: list = field(default_factory=list)  # (source key, destination key), no duplicates
+    aliases: dict = field(default_factory=dict)  # rolled view: step node key -> its cell node
 
     def __post_init__(self):
         self.by_key = {n.key: n for n in self.nodes}
@@ -61,6 +64,21 @@ class GraphModel:
         nodes += [replace(n, status=frozenset({"vanished"})) for n in vanished
                   if n.key not in self.by_key]
         return GraphModel(nodes, list(self.edges))
+
+    def extended(self, previous, absent=()):
+        """This graph of an iteration in progress, completed with the nodes of `previous`
+        (the last graph shown) that have not run yet, that is all but those in `absent` (gone
+        from the graph), and with `previous`'s edges between the nodes kept."""
+        pending = [n for n in previous.nodes if n.key not in self.by_key and
+                   n.key not in absent and "vanished" not in n.status]
+        if not pending:
+            return self
+        nodes = self.nodes + [replace(n, status=n.status - {"new"}) for n in pending]
+        keys = {n.key for n in nodes}
+        seen = set(self.edges)
+        edges = list(self.edges) + [e for e in previous.edges if e not in seen and
+                                    e[0] in keys and e[1] in keys]
+        return GraphModel(nodes, edges, dict(self.aliases))
 
     def collapsed(self, scopes):
         """A copy where every node of a scope in `scopes` (nested scopes included) becomes
@@ -96,7 +114,7 @@ class GraphModel:
             if e[0] != e[1] and e not in seen:
                 seen.add(e)
                 edges.append(e)
-        return GraphModel(nodes, edges)
+        return GraphModel(nodes, edges, dict(self.aliases))
 
 
 def build_graph_model(graph_nodes):

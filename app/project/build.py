@@ -12,8 +12,13 @@ from engine import nn, optim
 from engine.data import DataLoader, Dataset
 
 from app.project.data import describe, load_dataset
+from app.project.layers import LAYERS, SequenceLSTM  # noqa: F401 (SequenceLSTM: public here too)
 from app.project.validation import Report, expected_output, validate
-from app.project.script_model import CHECK_SAMPLES, ScriptError, build_script_model, check_output
+from app.project.script_guard import PRISTINE, ScriptInterrupted, deadline
+from app.project.script_model import (CHECK_SAMPLES, ScriptError, as_script_error,
+                                      build_script_model, check_output)
+
+SCRIPT_BUILD_TIMEOUT_S = 10.0
 
 
 class BuildError(ValueError):
@@ -24,24 +29,12 @@ class BuildError(ValueError):
         super().__init__("cannot build the project:\n" + "\n".join(i.message for i in self.issues))
 
 
-class SequenceLSTM(nn.LSTM):
-    """nn.LSTM as one row of a stack: returns a single tensor, every step's hidden state
-    (N, T, H) or the last one (N, H), instead of (output, (h, c))."""
-
-    def __init__(self, input_size, hidden_size, return_sequence=False):
-        super().__init__(input_size, hidden_size, batch_first=True)
-        self.return_sequence = return_sequence
-
-    def forward(self, x):
-        output, _ = super().forward(x)
-        return output if self.return_sequence else output[:, -1]
-
-
 @dataclass
 class BuiltProject:
     """The engine objects of a project. `model`, `loss_fn(output, target)`, `optimizer` and
     `data` (a DataLoader: one epoch of shuffled (x, y) training batches per pass) are what
-    app.debugging.debugger.TrainingRun holds, so a BuiltProject can be handed to the debugger as is."""
+    app.debugging.interface.TrainingRun holds, so a BuiltProject can be handed to the
+    debugger as is."""
 
     model: nn.Module
     loss_fn: nn.Module
@@ -57,6 +50,7 @@ def build(project):
     """A BuiltProject for `project`; raises BuildError listing every error it has. A script
     project runs its script here (ScriptError when it fails): call this for it only when the
     user asks to run (app/session.py builds it on the first Run/Step)."""
+    PRISTINE.restore()  # nothing a script patched in the engine reaches another project
     report = validate(project)
     if not report.ok:
         raise BuildError(report.errors)
@@ -68,7 +62,7 @@ def build(project):
     if script:
         model = script_model(script, train.loss, dataset)
     else:
-        model = nn.Sequential(*(make_layer(layer.type, row.constructor, layer.resolved_params())
+        model = nn.Sequential(*(make_layer(layer.type, row.constructor)
                                 for layer, row in zip(layers, report.rows)))
     if train.device != "cpu":
         model.to(train.device)
@@ -80,21 +74,29 @@ def build(project):
 
 def script_model(source, loss, dataset):
     """The script's model, its output checked on the first samples against what `loss`
-    needs for `dataset` (ScriptError naming the class, last layer and shapes)."""
-    model = build_script_model(source)
+    needs for `dataset` (ScriptError naming the class, last layer and shapes). Building is
+    interrupted after SCRIPT_BUILD_TIMEOUT_S (an endless loop in `__init__`), and whatever
+    the script patched in the engine is restored once it is built."""
     needed, problem = expected_output(loss, describe(dataset))
     if problem:
         raise ScriptError(problem)
-    check_output(model, type(model).__name__, sg.tensor(dataset.X[:CHECK_SAMPLES]), needed,
-                 f"{loss} on {dataset.name!r}")
+    try:
+        with deadline(SCRIPT_BUILD_TIMEOUT_S, f"building the script's model took longer than "
+                                              f"{SCRIPT_BUILD_TIMEOUT_S:g} s: stopped"):
+            model = build_script_model(source)
+            check_output(model, type(model).__name__, sg.tensor(dataset.X[:CHECK_SAMPLES]),
+                         needed, f"{loss} on {dataset.name!r}")
+    except ScriptInterrupted as exc:  # the deadline struck between two lines of ours
+        raise as_script_error(exc) from exc
+    finally:
+        PRISTINE.restore()
     return model
 
 
-def make_layer(type_name, constructor, params):
-    """The engine module for one row, from the constructor arguments shape inference chose."""
-    if type_name == "LSTM":
-        return SequenceLSTM(return_sequence=params["return"] == "sequence", **constructor)
-    return getattr(nn, type_name)(**constructor)
+def make_layer(type_name, constructor):
+    """The engine module for one row, from its constructor arguments (RowShape.constructor:
+    the inferred sizes and every declared parameter)."""
+    return LAYERS[type_name].module(**constructor)
 
 
 def make_optimizer(train, parameters):

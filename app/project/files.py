@@ -1,108 +1,41 @@
-"""The project file: one schema-versioned JSON document, plus optional weights in a sibling
-`.npz` (state_dict arrays). Files are written atomically (a temporary file in the same
-directory, fsync, os.replace). Loading validates everything and executes nothing: no pickle,
-no eval; any problem raises ProjectError naming the file and the problem.
+"""The project file: one schema-versioned JSON document, plus optional weights in a .npz
+beside it (app/project/weights.py). Files are written atomically (app/project/atomic.py).
+Loading validates everything and executes nothing: no pickle, no eval; any problem raises
+ProjectError naming the file and the problem.
 
-The weights pair with the JSON they were saved with: the .npz's archive comment holds the
-SHA-256 of that JSON text (the arrays stay a plain state_dict). Saving writes the .npz first
-and the JSON last, so a save killed half-way leaves either the old pair, or the old JSON with
-new weights, which `load_weights(..., project_file)` refuses with a message.
+The JSON names its weights file and the SHA-256 of its arrays ("weights" below), so editing
+the text keeps the pair, and no other file (a dataset `data.npz` beside `data.json`) is ever
+read, overwritten or removed as weights. Each save writes the weights under a new name (of
+their hash) first, then the JSON, and removes the old weights last: a save killed at any point
+leaves a project file whose weights are there and pair with it.
 
     {"schema": 1, "name": ..., "description": ...,
      "dataset": {"name": "spirals", "params": {...}, "test_fraction": 0.2},
      "network": {"layers": [{"type": "Linear", "params": {"out_features": 8}}, ...],
                  "script": "class Net(nn.Module): ..."},  (optional; never run on load)
      "train": {"loss": ..., "optimizer": ..., "lr": ..., ...},
-     "breakpoints": [{"target": "1", "phase": "both", "non_finite": true, ...}]}
+     "breakpoints": [{"target": "1", "phase": "both", "non_finite": true, ...}],
+     "weights": {"file": "demo.weights-0123456789ab.npz", "sha256": "..."}}  (optional)
 """
 import dataclasses
-import glob
-import hashlib
 import json
 import math
-import os
-import stat
-import tempfile
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
-from app.project.validation import check_values
+from app.project.atomic import (ProjectError, require_regular_file, resolve_link,  # noqa: F401
+                                write_atomic)
+from app.project.validation import MAX_BREAKPOINTS, MAX_LAYERS, check_values
 from app.project.specs import (SCHEMA_VERSION, BreakpointSpec, DatasetSpec, LayerSpec, NetworkSpec, Project,
                     TrainConfig)
+from app.project.weights import (keep_weights, load_weights, record_problem, recorded,  # noqa: F401
+                                 weights_record, write_weights)
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 8  # the deepest the format goes is 5 (layers -> layer -> params -> value)
 MAX_LISTED_PROBLEMS = 8
 MAX_INTEGER = 2 ** 63  # integers in a project file fit in 64 bits
-PAIRING_PREFIX = b"stepgraph project sha256 "
-
-
-class ProjectError(Exception):
-    """A project or weights file cannot be used; the message names the file and why."""
-
-    def __init__(self, path, problem):
-        self.path, self.problem = str(path), problem
-        super().__init__(f"{path}: {problem}")
-
-
-# ---- writing -----------------------------------------------------------------------------
-def write_atomic(path, write):
-    """Create or replace `path` so that it holds either its old content or all of the new:
-    `write(file)` fills a temporary file in the same directory, which is fsynced and renamed.
-    The temporary file's name holds the writer's process id, so that the next write removes
-    one a killed process left behind."""
-    path = Path(path)
-    _remove_orphan_temps(path)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
-                                dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _remove_orphan_temps(path):
-    """Delete the temporary files of writes to `path` whose process is gone (POSIX only:
-    elsewhere, probing a process id is not harmless)."""
-    if os.name != "posix":
-        return
-    for temp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        pid = temp.name[len(path.name) + 2:].split(".")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
-            temp.unlink(missing_ok=True)
-
-
-def _process_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _fsync_directory(directory):
-    """Make the rename itself durable (POSIX; a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def project_to_dict(project):
@@ -115,51 +48,58 @@ def project_to_dict(project):
 
 def dumps(project):
     """The project as JSON text (refuses a project whose values are invalid)."""
+    return _document(project, None)
+
+
+def _document(project, weights):
+    """The JSON text of `project`, naming its `weights` record when there is one."""
     problems = [i.message for i in check_values(project)]
     if problems:
         raise ProjectError(project.name, "cannot save: " + "; ".join(problems))
-    return json.dumps(project_to_dict(project), indent=2, ensure_ascii=False,
-                      allow_nan=False) + "\n"
+    doc = project_to_dict(project)
+    if weights is not None:
+        doc["weights"] = weights
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def weights_path(path):
-    """Where the weights of the project file `path` are kept: same name, `.npz`."""
-    return Path(path).with_suffix(".npz")
-
-
-def save_project(path, project, state=None):
-    """Write `project` to `path` and `state` (name -> array, e.g. model.state_dict()) to
-    the sibling .npz, paired with this JSON text; without `state`, a stale .npz from an
-    earlier save is removed (after the JSON is written: until then it pairs with the old)."""
+def save_project(path, project, state=None, keep_weights_of=None, keep_previous=False):
+    """Write `project` to `path` (through a link: to its target) with its weights: `state`
+    (name -> array, e.g. model.state_dict()) goes to a new file named by the arrays' hash;
+    without it, the weights the project file `keep_weights_of` records are kept (copied when
+    they belong to another file). The JSON names the weights and their hash, and is written
+    after them; the weights it named before are removed only once it is in place (not with
+    `keep_previous`, e.g. a file that was refused and that the user may want back)."""
+    target = resolve_link(path)
+    dumps(project)  # refuses an invalid project before anything is written
+    previous = recorded(target)
+    record = None
+    if state is not None:
+        record = write_weights(target, {name: np.asarray(v) for name, v in state.items()},
+                               write_atomic)
+    elif keep_weights_of is not None:
+        record = keep_weights(target, resolve_link(keep_weights_of), write_atomic)
     try:
-        text = dumps(project).encode("utf-8")
+        text = _document(_data_paths(project, _relative_to(target.parent)), record).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ProjectError(path, f"cannot save: the text {exc.object[:40]!r} is not valid "
                                  "Unicode") from None
-    weights = weights_path(path)
-    if state is not None:
-        arrays = {name: np.asarray(value) for name, value in state.items()}
-        comment = PAIRING_PREFIX + hashlib.sha256(text).hexdigest().encode("ascii")
-        write_atomic(weights, lambda file: _write_npz(file, arrays, comment))
-    write_atomic(path, lambda file: file.write(text))
-    if state is None:
-        weights.unlink(missing_ok=True)
+    write_atomic(target, lambda file: file.write(text))
+    if previous is not None and not keep_previous and (
+            record is None or previous.name != record["file"]):
+        previous.unlink(missing_ok=True)
 
 
-def _write_npz(file, arrays, comment):
-    """What np.savez writes (one .npy member per array, no pickles), with an archive comment."""
-    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for name, array in arrays.items():
-            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
-        archive.comment = comment
+def weights_path(path):
+    """The weights file the project file `path` records (or, for a file saved by an older
+    version, the sibling .npz that carries the app's mark); None when there is none. A file
+    the app did not write, such as a dataset named like the project, is never one."""
+    return recorded(resolve_link(path))
 
 
-# ---- reading -----------------------------------------------------------------------------
 def load_project(path):
     """The Project in `path`; ProjectError if it is unreadable, malformed or invalid."""
     path = Path(path)
-    _require_regular_file(path)
+    require_regular_file(path)
     try:
         with open(path, "rb") as file:
             data = file.read(MAX_FILE_BYTES + 1)
@@ -167,20 +107,35 @@ def load_project(path):
         raise ProjectError(path, f"cannot read the file ({exc.strerror or exc})") from None
     if len(data) > MAX_FILE_BYTES:
         raise ProjectError(path, f"larger than {MAX_FILE_BYTES // 2 ** 20} MiB: not a project file")
-    return loads(data, path)
+    folder = resolve_link(path).parent
+    return _data_paths(loads(data, path), lambda value: str(folder / value))
 
 
-def _require_regular_file(path):
-    """ProjectError unless `path` is a regular file (a pipe or a device would block reading,
-    or never end)."""
-    try:
-        mode = os.stat(path).st_mode
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
-        reason = getattr(exc, "strerror", None) or exc
-        raise ProjectError(path, f"cannot read the file ({reason})") from None
-    if not stat.S_ISREG(mode):
-        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-        raise ProjectError(path, f"cannot read the file: it is {kind}")
+def _data_paths(project, convert):
+    """`project`, or a copy whose dataset file parameters (the keys ending in "path") went
+    through `convert`: data paths are kept relative to the project file in the file (where
+    the data is in its folder), absolute in memory."""
+    params = project.dataset.params
+    if not isinstance(params, dict):
+        return project
+    changed = {key: convert(value) for key, value in params.items()
+               if key.endswith("path") and isinstance(value, str) and value}
+    if all(changed[key] == params[key] for key in changed):
+        return project
+    dataset = dataclasses.replace(project.dataset, params={**params, **changed})
+    return dataclasses.replace(project, dataset=dataset)
+
+
+def _relative_to(folder):
+    def convert(value):
+        path = Path(value)
+        if not path.is_absolute():
+            return value
+        try:
+            return path.relative_to(folder).as_posix()
+        except ValueError:  # elsewhere: kept absolute
+            return value
+    return convert
 
 
 def loads(data, source="<project>"):
@@ -279,8 +234,12 @@ def project_from_dict(doc, source="<project>"):
         found = "no schema version" if schema is None else f"schema version {schema!r}"
         raise ProjectError(source, f"{found}; this version of Stepgraph reads schema "
                                    f"{SCHEMA_VERSION}")
+    doc = dict(doc)
+    weights = doc.pop("weights", None)  # the weights file's name: read by weights_record
     reader = _Reader()
     project = reader.project(doc)
+    if weights is not None and record_problem(weights):
+        reader.problems.append(record_problem(weights))
     problems = reader.problems + [issue.message for issue in check_values(project)]
     if problems:
         listed = problems[:MAX_LISTED_PROBLEMS]
@@ -304,13 +263,17 @@ class _Reader:
             dataset=self.dataclass(fields.get("dataset", {}), "dataset", DatasetSpec),
             train=self.train(fields.get("train", {})),
             breakpoints=[self.dataclass(bp, f"breakpoints[{i}]", BreakpointSpec)
-                         for i, bp in enumerate(self.list(fields.get("breakpoints", []),
-                                                          "breakpoints"))],
+                         for i, bp in enumerate(self.limited(fields.get("breakpoints", []),
+                                                             "breakpoints", MAX_BREAKPOINTS))],
             schema=fields["schema"])
 
     def network(self, doc):
         fields = self.fields(doc, "network", NetworkSpec, required=("layers",))
         layers = self.list(fields.get("layers", []), "network.layers")
+        if len(layers) > MAX_LAYERS:  # refused before making a spec of each
+            self.problems.append(f"network.layers: {len(layers):,} layers, a project holds at "
+                                 f"most {MAX_LAYERS:,}")
+            layers = []
         return NetworkSpec([self.dataclass(layer, f"network.layers[{i}]", LayerSpec,
                                            required=("type",))
                             for i, layer in enumerate(layers)],
@@ -344,101 +307,16 @@ class _Reader:
                 self.problems.append(f"{where}: missing key {key!r}")
         return {k: v for k, v in doc.items() if k in known}
 
+    def limited(self, value, where, limit):
+        items = self.list(value, where)
+        if len(items) > limit:
+            self.problems.append(f"{where}: {len(items):,} entries, a project holds at most "
+                                 f"{limit:,}")
+            return []
+        return items
+
     def list(self, value, where):
         if not isinstance(value, list):
             self.problems.append(f"{where} must be a list, got {type(value).__name__}")
             return []
         return value
-
-
-
-# ---- weights -----------------------------------------------------------------------------
-def load_weights(path, model, project_file=None):
-    """Copy the arrays of the .npz at `path` into `model`, after checking that they are
-    exactly the network's state_dict names and shapes, and (given `project_file`) that they
-    were saved with that project file's current text; ProjectError otherwise."""
-    path = Path(path)
-    _require_regular_file(path)
-    expected = model.state_dict()
-    budget = 2 * sum(np.asarray(a).nbytes for a in expected.values()) + 2 ** 20
-    try:
-        with zipfile.ZipFile(path) as archive:
-            stored = sum(info.file_size for info in archive.infolist())
-            if stored > budget:
-                raise ProjectError(path, f"holds {stored:,} bytes, far more than this network's "
-                                         "weights: it belongs to another network")
-            if project_file is not None:
-                _check_pairing(path, archive.comment, project_file)
-            for info in archive.infolist():
-                _check_member(path, archive, info)
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except ProjectError:
-        raise
-    except (OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zlib.error,
-            zipfile.BadZipFile) as exc:
-        raise ProjectError(path, f"not a readable .npz weights file ({exc})") from None
-    problems = _weight_mismatches(arrays, expected, model)
-    if problems:
-        listed = "; ".join(problems[:MAX_LISTED_PROBLEMS])
-        raise ProjectError(path, f"the weights do not match the network: {listed}")
-    model.load_state_dict(arrays)
-
-
-def _check_member(path, archive, info):
-    """Refuse a member that is not a .npy array of numbers holding all the data its header
-    promises (np.load would allocate the promised size first)."""
-    with archive.open(info) as member:
-        version = np.lib.format.read_magic(member)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(member)
-        elif version == (2, 0):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(member)
-        else:
-            raise ProjectError(path, f"not a readable .npz weights file: '{info.filename}' is "
-                                     f"a .npy version {version} array, which is not read here")
-    if dtype.hasobject:
-        raise ProjectError(path, f"not a readable .npz weights file: '{info.filename}' holds "
-                                 "Python objects, not numbers (they are never unpickled)")
-    if math.prod(shape) * dtype.itemsize > info.file_size:
-        raise ProjectError(path, f"not a readable .npz weights file: '{info.filename}' claims "
-                                 f"shape {shape} of {dtype}, but holds only {info.file_size:,} "
-                                 "bytes")
-
-
-def _check_pairing(path, comment, project_file):
-    """Weights saved by save_project name the SHA-256 of their JSON; others are not checked."""
-    if not comment.startswith(PAIRING_PREFIX):
-        return
-    try:
-        text = Path(project_file).read_bytes()
-    except OSError as exc:
-        raise ProjectError(project_file, f"cannot read the file ({exc.strerror or exc})") from None
-    if comment[len(PAIRING_PREFIX):] != hashlib.sha256(text).hexdigest().encode("ascii"):
-        raise ProjectError(path, f"these weights were saved with another version of "
-                                 f"{Path(project_file).name} (a save was interrupted, or the "
-                                 "file was edited since): they are not loaded")
-
-
-def _weight_mismatches(arrays, expected, model):
-    modules = dict(model.named_modules())
-
-    def owner(name):
-        scope = name.rpartition(".")[0]
-        module = modules.get(scope) if scope else None
-        if module is None:
-            return "the network"
-        kind = "layer" if scope.isdigit() else "module"
-        return f"{kind} {scope} ({type(module).__name__})"
-
-    problems = [f"{owner(name)} has no weight '{name}'" for name in arrays if name not in expected]
-    problems += [f"'{name}' is missing" for name in expected if name not in arrays]
-    for name, array in arrays.items():
-        if name not in expected:
-            continue
-        want = np.asarray(expected[name])
-        if array.dtype.kind not in "biuf":
-            problems.append(f"'{name}' holds {array.dtype} values, not numbers")
-        elif array.shape != want.shape:
-            problems.append(f"'{name}' has shape {array.shape}, {owner(name)} needs {want.shape}")
-    return problems

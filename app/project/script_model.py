@@ -6,7 +6,9 @@ and executed in a fresh namespace that provides `sg` (engine), `nn`, `F`
 (engine.nn.functional) and `static`. The script defines a `build()` function returning the
 model, or nn.Module subclasses (the last one defined is the model). Every error, while
 compiling, building or in forward during a Step or Run, becomes a ScriptError carrying the
-line of the user's script where it happened.
+line of the user's script where it happened, SystemExit and KeyboardInterrupt included
+(a script cannot end the app). A script's forward can be interrupted by Stop and records at
+most MAX_OPS_PER_FORWARD ops per call (app/project/script_guard.py).
 """
 import functools
 import re
@@ -15,8 +17,12 @@ import engine as sg
 import engine.nn.functional as F
 from engine import nn, static
 
+from app.project.script_guard import FORWARDS, OpCap, ScriptInterrupted
+
 SCRIPT_FILENAME = "<script>"
 CHECK_SAMPLES = 2  # samples the model's output is checked on when it is built
+SCRIPT_FAILURES = (Exception, SystemExit, KeyboardInterrupt)  # a script's errors; not the
+# debugger's own BaseException that abandons an iteration
 _IN_MESSAGE = re.compile(r"ScriptError: line (\d+): (.*)", re.S)
 
 
@@ -50,6 +56,11 @@ def as_script_error(exc):
     """`exc` as a ScriptError naming its type and the script line it came from."""
     if isinstance(exc, ScriptError):
         return exc
+    if isinstance(exc, ScriptInterrupted):
+        return ScriptError(exc.why, script_line(exc.__traceback__))
+    if isinstance(exc, SystemExit):
+        return ScriptError(f"SystemExit({exc.code!r}): a script cannot end the app",
+                           script_line(exc.__traceback__))
     if isinstance(exc, SyntaxError) and exc.filename == SCRIPT_FILENAME:
         return ScriptError(f"{type(exc).__name__}: {exc.msg}", exc.lineno)
     return ScriptError(f"{type(exc).__name__}: {exc}", script_line(exc.__traceback__))
@@ -62,7 +73,7 @@ def run_script(source):
     try:
         code = compile(source, SCRIPT_FILENAME, "exec")
         exec(code, namespace)  # the user's own code, run because the user asked to run it
-    except Exception as exc:
+    except SCRIPT_FAILURES as exc:
         raise as_script_error(exc) from exc
     return namespace
 
@@ -95,7 +106,7 @@ def build_script_model(source):
         _guard_forward(cls)
     try:
         model = make()
-    except Exception as exc:
+    except SCRIPT_FAILURES as exc:
         raise as_script_error(exc) from exc
     if not isinstance(model, nn.Module):
         raise ScriptError(f"{name} returned {type(model).__name__}, not an nn.Module")
@@ -104,17 +115,24 @@ def build_script_model(source):
 
 def _guard_forward(cls):
     """Make cls.forward raise ScriptErrors with the script's line (the class was made by this
-    run of the script, so changing it touches nothing else; copies of the model share it)."""
+    run of the script, so changing it touches nothing else; copies of the model share it).
+    The outermost call can be interrupted by Stop and is capped in ops (script_guard)."""
     forward = cls.__dict__.get("forward")
     if forward is None:  # inherited: guarded where it is defined
         return
 
     @functools.wraps(forward)
     def guarded(self, *args, **kwargs):
+        outermost = FORWARDS.enter()
         try:
-            return forward(self, *args, **kwargs)
-        except Exception as exc:
+            if not outermost:
+                return forward(self, *args, **kwargs)
+            with sg.observe(OpCap(cls.__name__)):
+                return forward(self, *args, **kwargs)
+        except SCRIPT_FAILURES as exc:
             raise as_script_error(exc) from exc
+        finally:
+            FORWARDS.exit()
     cls.forward = guarded
 
 
@@ -136,7 +154,7 @@ def check_output(model, name, x, expected_shape, why):
     try:
         with sg.no_grad(), sg.observe(last):
             out = model(x)
-    except Exception as exc:  # e.g. an engine container's layers that do not fit
+    except SCRIPT_FAILURES as exc:  # e.g. an engine container's layers that do not fit
         raise as_script_error(exc) from exc
     if not isinstance(out, sg.Tensor):
         raise ScriptError(f"{name}.forward returned {type(out).__name__}, not a tensor")

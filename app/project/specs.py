@@ -1,91 +1,20 @@
 """Plain-data specs of a project: the network (ordered layer rows), the dataset, the training
 configuration and the breakpoints. No Qt and no engine objects in here; app/project/build.py turns
-them into engine modules, app/project/files.py into JSON.
+them into engine modules, app/project/files.py into JSON. Layer types and their parameters are
+declared in app/project/layers/.
 
 Layer rows never carry input sizes (in_features, in_channels, input_size, ...): those are
 inferred from the previous row's output shape (app/project/shapes.py), as Keras does.
 """
-import math
 from dataclasses import dataclass, field
 from typing import Optional
 
+from app.project.layers import LAYERS, ParamDef, check_number  # noqa: F401 (public names)
+
 SCHEMA_VERSION = 1
 
-
-@dataclass(frozen=True)
-class ParamDef:
-    """One user-editable parameter of a layer type: its kind, default and allowed range."""
-
-    name: str
-    kind: str  # "int", "float", "bool" or "choice"
-    default: object
-    minimum: Optional[float] = None  # inclusive
-    maximum: Optional[float] = None  # inclusive
-    choices: tuple = ()
-    optional: bool = False  # None is allowed (e.g. MaxPool2d's stride defaults to kernel_size)
-    doc: str = ""
-
-    def check(self, value):
-        """None when `value` is allowed, else what is wrong with it."""
-        if value is None and self.optional:
-            return None
-        if self.kind == "choice":
-            return None if value in self.choices else \
-                f"{self.name} must be one of {', '.join(map(repr, self.choices))}, got {value!r}"
-        if self.kind == "bool":
-            return None if isinstance(value, bool) else f"{self.name} must be true or false, got {value!r}"
-        return check_number(self.name, value, self.kind == "int", self.minimum, self.maximum)
-
-
-def check_number(name, value, integer, minimum=None, maximum=None):
-    """None when `value` is a (finite) number of the right kind within [minimum, maximum]."""
-    kind = "an integer" if integer else "a number"
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not is_number or (integer and not isinstance(value, int)) or \
-            (isinstance(value, float) and not math.isfinite(value)):
-        return f"{name} must be {kind}, got {value!r}"
-    too_low = minimum is not None and value < minimum
-    if integer and minimum == 1 and too_low:
-        return f"{name} must be a positive integer, got {value!r}"
-    if too_low or (maximum is not None and value > maximum):
-        if minimum is not None and maximum is not None:
-            bounds = f"between {minimum:g} and {maximum:g}"
-        else:
-            bounds = f">= {minimum:g}" if minimum is not None else f"<= {maximum:g}"
-        return f"{name} must be {bounds}, got {value!r}"
-    return None
-
-
-def _size(name, default, doc, maximum=4096):
-    return ParamDef(name, "int", default, 1, maximum, doc=doc)
-
-
-LAYER_TYPES = {
-    "Linear": (_size("out_features", 16, "output width"),
-               ParamDef("bias", "bool", True, doc="learn an additive bias")),
-    "Conv2d": (_size("out_channels", 8, "number of filters", 1024),
-               _size("kernel_size", 3, "filter height and width", 32),
-               _size("stride", 1, "step between filter positions", 32),
-               ParamDef("padding", "int", 0, 0, 32, doc="zeros added on each side")),
-    "MaxPool2d": (_size("kernel_size", 2, "window height and width", 32),
-                  ParamDef("stride", "int", None, 1, 32, optional=True,
-                           doc="step between windows (default: kernel_size)")),
-    "Flatten": (),
-    "LSTM": (_size("hidden_size", 16, "size of the hidden state"),
-             ParamDef("return", "choice", "last", choices=("last", "sequence"),
-                      doc="output the last step only, or every step")),
-    "Embedding": (_size("num_embeddings", 16, "vocabulary size (token ids 0..n-1)", 100000),
-                  _size("embedding_dim", 8, "vector size per token")),
-    "Dropout": (ParamDef("p", "float", 0.5, 0.0, 0.99, doc="probability of zeroing a unit"),),
-    "BatchNorm1d": (),
-    "BatchNorm2d": (),
-    "LayerNorm": (),
-    "ReLU": (),
-    "Sigmoid": (),
-    "Tanh": (),
-    "GELU": (),
-    "Softmax": (ParamDef("dim", "int", -1, -8, 8, doc="axis that sums to 1 (0 is the batch)"),),
-}
+# layer type -> its ParamDefs, read from the declarations (app/project/layers/catalog.py)
+LAYER_TYPES = {name: declaration.params for name, declaration in LAYERS.items()}
 
 LOSSES = ("CrossEntropyLoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss")
 OPTIMIZERS = ("SGD", "Adam", "AdamW")
@@ -105,7 +34,7 @@ class LayerSpec:
     def param_errors(self):
         """[(parameter, message)] for unknown parameters and bad values (the type must be
         known)."""
-        defs = {p.name: p for p in LAYER_TYPES[self.type]}
+        defs = {p.name: p for p in LAYERS[self.type].params}
         errors = []
         for name, value in self.params.items():
             if name not in defs:
@@ -117,8 +46,8 @@ class LayerSpec:
 
     def resolved_params(self):
         """Every parameter of this layer type: the row's values over the defaults."""
-        defaults = {p.name: p.default for p in LAYER_TYPES.get(self.type, ())}
-        return {**defaults, **self.params}
+        declaration = LAYERS.get(self.type)
+        return {**(declaration.defaults() if declaration else {}), **self.params}
 
 
 @dataclass
@@ -158,7 +87,8 @@ class BreakpointSpec:
     or "loss") or a node key "<scope>/<op>#<k>" (the k-th `op` run in that scope in one
     forward). The conditions are alternatives: any one that holds pauses (grad_norm_above and
     dead_relu_above look at the target only). With no condition set, the breakpoint pauses
-    every time the target runs in `phase`.
+    every time the target runs in `phase`. It stops only once its condition held more than
+    `ignore_count` times (an IDE's ignore count; older files without it load with 0).
     """
 
     target: str = ""
@@ -169,6 +99,13 @@ class BreakpointSpec:
     dead_relu_above: Optional[float] = None  # fraction of ReLU units that are zero, in [0, 1]
     loss_up: Optional[int] = None  # loss higher than each of the last k iterations
     iteration: Optional[int] = None
+    ignore_count: int = 0
+
+
+def default_breakpoints():
+    """A new project's breakpoints: break on non-finite values, as an IDE breaks on uncaught
+    exceptions."""
+    return [BreakpointSpec(non_finite=True)]
 
 
 @dataclass
@@ -178,5 +115,5 @@ class Project:
     network: NetworkSpec = field(default_factory=NetworkSpec)
     dataset: DatasetSpec = field(default_factory=DatasetSpec)
     train: TrainConfig = field(default_factory=TrainConfig)
-    breakpoints: list = field(default_factory=list)  # of BreakpointSpec
+    breakpoints: list = field(default_factory=default_breakpoints)  # of BreakpointSpec
     schema: int = SCHEMA_VERSION

@@ -18,8 +18,8 @@ from engine.data import DATASETS, REQUIRED
 
 from app.project.data import dataset_defaults, describe, load_dataset
 from app.project.shapes import RowShape, format_shape, infer_shapes, layer_label
-from app.project.specs import (DEVICES, LAYER_TYPES, LOSSES, MODES, OPTIMIZERS, PHASES, SCHEMA_VERSION,
-                    check_number)
+from app.project.layers import LAYERS, check_number
+from app.project.specs import DEVICES, LOSSES, MODES, OPTIMIZERS, PHASES, SCHEMA_VERSION
 
 NODE_KEY = re.compile(r"^(?P<scope>(loss|[0-9]+)(\.[A-Za-z0-9_]+)*)?"
                       r"(/(?P<op>[a-z0-9_]+)#(?P<k>[0-9]+))?$")
@@ -33,6 +33,9 @@ MAX_DATASET_VALUES = 20_000_000
 MAX_DATA_FILE_BYTES = 1 << 30
 MAX_TRAINING_BYTES = 4 << 30  # estimated memory of a training step (float32)
 MAX_SCRIPT_CHARS = 200_000
+MAX_LAYERS = 1_000
+FOLDER_DATASETS = ("image_folder",)  # read from a folder, not a file
+MAX_BREAKPOINTS = 1_000
 
 
 @dataclass(frozen=True)
@@ -72,14 +75,25 @@ def check_values(project):
     for name in ("name", "description"):
         if not isinstance(getattr(project, name), str):
             issues.append(Issue("project", f"{name} must be a string", field=name))
-    issues += _check_layers(project.network.layers)
+    issues += _check_counts(project)
+    if len(project.network.layers) <= MAX_LAYERS:
+        issues += _check_layers(project.network.layers)
     issues += _check_script(project.network.script)
     issues += _check_dataset(project.dataset)
     issues += _check_train(project.train)
-    for index, bp in enumerate(project.breakpoints):
+    for index, bp in enumerate(project.breakpoints[:MAX_BREAKPOINTS]):
         issues += [Issue("breakpoints", f"breakpoint {index}: {m}", row=index, field=f)
                    for f, m in _breakpoint_errors(bp)]
     return issues
+
+
+def _check_counts(project):
+    """Issues for more layers or breakpoints than a project may hold (checked first: the
+    rest of validation is linear in them, the window far worse)."""
+    counts = (("network", "layers", len(project.network.layers), MAX_LAYERS),
+              ("breakpoints", "breakpoints", len(project.breakpoints), MAX_BREAKPOINTS))
+    return [Issue(section, f"{count:,} {what}: a project holds at most {limit:,}")
+            for section, what, count, limit in counts if count > limit]
 
 
 def validate(project):
@@ -162,9 +176,9 @@ def _check_memory(rows, batch_size):
 def _check_layers(layers):
     issues = []
     for index, layer in enumerate(layers):
-        if not isinstance(layer.type, str) or layer.type not in LAYER_TYPES:
+        if not isinstance(layer.type, str) or layer.type not in LAYERS:
             issues.append(Issue("network", f"layer {index} ({layer.type!r}): unknown layer type "
-                                           f"(expected one of {', '.join(LAYER_TYPES)})",
+                                           f"(expected one of {', '.join(LAYERS)})",
                                 row=index, field="type"))
             continue
         if not isinstance(layer.params, dict):
@@ -251,16 +265,19 @@ def _data_file_issues(spec):
     paths = {name: spec.params[name] for name, default in dataset_defaults(spec.name).items()
              if default is REQUIRED and isinstance(spec.params.get(name), str)}
     return [Issue("dataset", f"dataset {spec.name!r}: {name}: {problem}", field=name)
-            for name, problem in ((n, _data_file_error(p)) for n, p in paths.items()) if problem]
+            for name, problem in ((n, _data_file_error(p, spec.name in FOLDER_DATASETS))
+                                  for n, p in paths.items()) if problem]
 
 
-def _data_file_error(path):
-    """What makes `path` unusable as a data file, when it exists (a missing file is reported
-    by the loader)."""
+def _data_file_error(path, folder=False):
+    """What makes `path` unusable as a data file (or, with `folder`, a data folder), when it
+    exists (a missing file is reported by the loader)."""
     try:
         info = os.stat(path)
     except (OSError, ValueError):
         return None
+    if folder:
+        return None if stat.S_ISDIR(info.st_mode) else f"{path!r} is not a folder"
     if not stat.S_ISREG(info.st_mode):
         return f"{path!r} is not a regular file"
     if info.st_size > MAX_DATA_FILE_BYTES:
@@ -301,7 +318,8 @@ def _breakpoint_errors(bp):
         if not isinstance(getattr(bp, name), bool):
             yield name, f"{name} must be true or false, got {getattr(bp, name)!r}"
     limits = {"grad_norm_above": (False, 0, None), "dead_relu_above": (False, 0, 1),
-              "loss_up": (True, 1, 1000), "iteration": (True, 0, None)}
+              "loss_up": (True, 1, 1000), "iteration": (True, 0, None),
+              "ignore_count": (True, 0, None)}
     for name, (integer, low, high) in limits.items():
         value = getattr(bp, name)
         problem = value is not None and check_number(name, value, integer, low, high)

@@ -24,7 +24,7 @@ from typing import Optional
 from engine import Observer, observe, scope
 
 from app.project.build import build
-from app.debugging.debugger import LOSS_SCOPE
+from app.debugging.interface import LOSS_SCOPE
 from app.debugging.node_keys import NodeKeys
 from app.debugging.static_build import compile_project
 
@@ -128,7 +128,7 @@ class Comparison:
 
     def static_step(self):
         with self._stepping:
-            return self.static.step(self.batch[0].data, self.batch[1].data)
+            return self.static.step(self.batch[0].array, self.batch[1].array)
 
     def add_fetch(self, key):
         """Recompile with `key` fetched each step too; returns (and keeps) its FetchCost.

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 import numpy as np
 
 import engine as sg
-from engine import nn
 
-ACTIVATIONS = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.GELU)
+from app.project.layers import LAYERS
+
+# the engine classes whose outputs are hidden units: layer types declared as activations
+ACTIVATIONS = tuple(d.module for d in LAYERS.values() if d.activation)
 MARGIN = 0.1  # of the data's span, added on each side of the bounding box
 MAX_UNITS = 64  # pictures shown per layer
 

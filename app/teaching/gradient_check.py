@@ -51,7 +51,7 @@ def _float64_copy(model):
     for m in clone.modules():
         for p in m._parameters.values():
             if p is not None:
-                p.data = p.data.astype(np.float64)
+                p.array = p.array.astype(np.float64)
                 p.grad = None
         for name, b in m._buffers.items():
             if b is not None and b.dtype.kind == "f":
@@ -89,19 +89,19 @@ def check_parameter_gradient(model, loss_fn, x, y, param_name, samples=20, eps=1
     grad = p.grad.numpy()
 
     rng = np.random.default_rng(seed)
-    flat = rng.choice(p.data.size, size=min(samples, p.data.size), replace=False)
+    flat = rng.choice(p.array.size, size=min(samples, p.array.size), replace=False)
     indices = tuple(tuple(int(i) for i in np.unravel_index(f, p.shape)) for f in flat)
 
     def loss_at(idx, value):
-        p.data[idx] = value
+        p.array[idx] = value
         with sg.no_grad():
             return float(loss_fn(clone(xt), yt).item())
 
     numeric = np.empty(len(indices))
     for k, idx in enumerate(indices):
-        w = float(p.data[idx])
+        w = float(p.array[idx])
         numeric[k] = (loss_at(idx, w + eps) - loss_at(idx, w - eps)) / (2 * eps)
-        p.data[idx] = w
+        p.array[idx] = w
     analytic = np.array([grad[idx] for idx in indices], dtype=np.float64)
     floor = max(ABS_FLOOR, SCALE_FLOOR * float(np.abs(grad).max()))
     scale = np.maximum(np.maximum(abs(analytic), abs(numeric)), floor)

@@ -52,6 +52,7 @@ DATASETS = {info.name: info for info in (
     _info("mnist_idx", files.load_mnist, "classification", "file"),
     _info("csv", files.load_csv, "auto", "file"),
     _info("npz", files.load_npz, "auto", "file"),
+    _info("image_folder", images.load_image_folder, "classification", "file"),
 )}
 
 

@@ -1,4 +1,4 @@
-"""Conv2d and MaxPool2d layers over the engine's conv ops."""
+"""Conv2d, MaxPool2d and AvgPool2d layers over the engine's conv ops."""
 from ..ops import conv as cv
 from . import init
 from .module import Module, Parameter
@@ -43,3 +43,25 @@ class MaxPool2d(Module):
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(Module):
+    """Mean over kernel_size windows, PyTorch's signature and semantics (stride defaults to
+    kernel_size; padding counted with count_include_pad; ceil_mode; divisor_override)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__()
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride) if stride is not None else self.kernel_size
+        self.padding = _pair(padding)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, x):
+        return cv.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                             self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+                f", ceil_mode={self.ceil_mode}, count_include_pad={self.count_include_pad}")

@@ -16,10 +16,18 @@ class _Loss(Module):
 
 
 class CrossEntropyLoss(_Loss):
-    """Logits (N, classes) and integer class targets (N,) (or class probabilities)."""
+    """Logits (N, classes) and integer class targets (N,) (or class probabilities), with
+    PyTorch's weight, ignore_index and label_smoothing."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+        self.label_smoothing = label_smoothing
 
     def forward(self, logits, target):
-        return losses.cross_entropy(logits, target, self.reduction)
+        from .nll import cross_entropy
+        return cross_entropy(logits, target, self.weight, self.ignore_index, self.reduction,
+                             self.label_smoothing)
 
 
 class MSELoss(_Loss):

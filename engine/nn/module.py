@@ -9,6 +9,7 @@ import numpy as np
 from ..autograd import _state
 from ..backend import to_device
 from ..tensor import Tensor
+from .hooks import ACTIVE as _HOOKS, HookMethods
 
 _structure_version = [0]  # bumped whenever a submodule is attached anywhere
 
@@ -20,14 +21,14 @@ class Parameter(Tensor):
 
     def __init__(self, data, requires_grad=True):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         super().__init__(data, dtype=getattr(data, "dtype", None), requires_grad=requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
 
-class Module:
+class Module(HookMethods):
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
@@ -66,6 +67,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
+        if _HOOKS[0] and self._has_hooks():
+            return self._call_with_hooks(args, kwargs)
+        return self._call_plain(args, kwargs)
+
+    def _call_plain(self, args, kwargs):
         st = _state  # one global lookup: this runs for every layer of every step
         paths = getattr(st, "module_paths", None)
         path = paths.get(id(self)) if paths is not None else None
@@ -121,24 +127,34 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self):
-        return [m for _, m in self.named_modules()]
+        for _, m in self.named_modules():
+            yield m
 
     def children(self):
-        return list(self._modules.values())
+        yield from self._modules.values()
 
     def named_children(self):
-        return list(self._modules.items())
+        yield from self._modules.items()
 
-    def named_parameters(self, prefix=""):
+    def apply(self, fn):
+        """Call fn on every submodule (children first), then on self, as PyTorch."""
+        for child in self._modules.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def named_parameters(self, prefix="", recurse=True):
         seen = set()
-        for mname, m in self.named_modules(prefix):
+        for mname, m in (self.named_modules(prefix) if recurse else [(prefix, self)]):
             for pname, p in m._parameters.items():
                 if p is not None and id(p) not in seen:
                     seen.add(id(p))
                     yield (f"{mname}.{pname}" if mname else pname), p
 
-    def parameters(self):
-        return [p for _, p in self.named_parameters()]
+    def parameters(self, recurse=True):
+        """An iterator over the parameters, as PyTorch's (use list() to index it)."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
 
     def named_buffers(self):
         """(name, array) of every buffer (running statistics), as PyTorch names them."""
@@ -146,7 +162,8 @@ class Module:
             yield name, b
 
     def buffers(self):
-        return [b for _, b in self.named_buffers()]
+        for _, b in self.named_buffers():
+            yield b
 
     def _buffer_slots(self):
         for mname, m in self.named_modules():
@@ -194,10 +211,10 @@ class Module:
         for name, p in own.items():
             if name in state:
                 array = _as_numpy(state[name], name)
-                if array.shape != p.data.shape:
+                if array.shape != p.array.shape:
                     raise ValueError(f"load_state_dict: '{name}' has shape {array.shape}, "
-                                     f"the model expects {tuple(p.data.shape)}")
-                p.data = to_device(array.astype(p.data.dtype), p.device)
+                                     f"the model expects {tuple(p.array.shape)}")
+                p.array = to_device(array.astype(p.array.dtype), p.device)
         for name, (m, bname, b) in buffers.items():
             if name in state:
                 array = _as_numpy(state[name], name)
@@ -209,16 +226,41 @@ class Module:
                 m.register_buffer(bname, array)
         return missing, unexpected
 
-    def to(self, device):
+    def to(self, *args, device=None, dtype=None, non_blocking=False):
+        """`to(device)`, `to(dtype)` (floating parameters and buffers), `to(device, dtype)`."""
+        from ..tensor_methods import is_dtype
+        for a in args:
+            if is_dtype(a):
+                dtype = a
+            else:
+                device = a
+        if dtype is not None:
+            self._cast_floats(np.dtype(dtype))
+        if device is None:
+            return self
         for m in self.modules():
             for name, p in m._parameters.items():
-                p.data = to_device(p.data, device)
+                p.array = to_device(p.array, device)
                 if p.grad is not None:
-                    p.grad = Tensor._make(to_device(p.grad.data, device), False, None)
+                    p.grad = Tensor._make(to_device(p.grad.array, device), False, None)
             for name, b in list(m._buffers.items()):
                 if hasattr(b, "shape"):
                     m.register_buffer(name, to_device(b, device))
         return self
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
+
+    def register_parameter(self, name, param):
+        setattr(self, name, param)
 
     def double(self):
         """Floating-point parameters and buffers to float64 (for gradient checks)."""
@@ -230,8 +272,8 @@ class Module:
     def _cast_floats(self, dtype):
         for m in self.modules():
             for p in m._parameters.values():
-                if p is not None and p.data.dtype.kind == "f":
-                    p.data = p.data.astype(dtype)
+                if p is not None and p.array.dtype.kind == "f":
+                    p.array = p.array.astype(dtype)
                     p.grad = None
             for name, b in list(m._buffers.items()):
                 if hasattr(b, "dtype") and b.dtype.kind == "f":

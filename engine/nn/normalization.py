@@ -44,7 +44,7 @@ class _BatchNorm(Module):
         axes = (0,) + tuple(range(2, x.ndim))
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)
         if self.training or not self.track_running_stats:
-            count = x.data.size // self.num_features
+            count = x.array.size // self.num_features
             if count < 2 and self.training:
                 raise ValueError(f"{_where(type(self).__name__)}: expected more than 1 value "
                                  f"per channel when training, got input {x.shape}")
@@ -52,10 +52,10 @@ class _BatchNorm(Module):
             centred = x - mean
             var = (centred * centred).mean(dim=axes, keepdim=True)
             if self.training and self.track_running_stats:
-                self._update_running_stats(mean.data, var.data, count)
+                self._update_running_stats(mean.array, var.array, count)
             xhat = centred / (var + self.eps).sqrt()
         else:
-            xp = get_array_module(x.data)
+            xp = get_array_module(x.array)
             mean = Tensor._make(self.running_mean.reshape(shape), False, None)
             inv_std = Tensor._make((1 / xp.sqrt(self.running_var + self.eps)).astype(
                 x.dtype, copy=False).reshape(shape), False, None)

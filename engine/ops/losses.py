@@ -30,6 +30,12 @@ def _reduce_grad(gy, shape, reduction, dtype):
     return xp.broadcast_to(scale, shape).astype(dtype, copy=False)
 
 
+def _same_shapes(shapes, out):
+    """Input and target have one shape: an unknown one is the other's."""
+    known = shapes[0] if shapes[0] is not None else shapes[1]
+    return [known if s is None else s for s in shapes]
+
+
 class CrossEntropy(Function):
     """log_softmax over dim 1 + negative log-likelihood of integer class targets
     (or of class probabilities when the target is floating point)."""
@@ -86,9 +92,28 @@ class CrossEntropy(Function):
         grad *= scale
         return grad, None if gt is None else gt * scale
 
+    @staticmethod
+    def narrate(c):
+        red, r = c.reduction()
+        return ("Cross-entropy loss",
+                f"L = {red} −log softmax(z)[t]: logits z {c.i(0)}, targets t {c.i(1)} → {c.y}\n"
+                f"The loss is small when the true class gets a high probability "
+                f"(reduction: {r}).",
+                f"dL/dz = (softmax(z) − onehot(t)){c.scale()} → {c.i(0)}\n"
+                "dL/dt: none for class indices\n"
+                "The wrong classes are pushed down by their probability, the right one pulled up.")
+
+    @staticmethod
+    def complete_shapes(shapes, out):
+        shapes = list(shapes)
+        if shapes[1] is None and shapes[0] is not None:  # class indices: (N, d1, ...)
+            shapes[1] = (shapes[0][0],) + tuple(shapes[0][2:])
+        return shapes
+
 
 class MSE(Function):
     op = "mse_loss"
+    complete_shapes = staticmethod(_same_shapes)
 
     def forward(self, a, b, reduction="mean"):
         diff = a - b
@@ -103,11 +128,21 @@ class MSE(Function):
         g = 2 * diff * _reduce_grad(gy, diff.shape, self.attrs["reduction"], diff.dtype)
         return g, -g
 
+    @staticmethod
+    def narrate(c):
+        red, r = c.reduction()
+        return ("Mean squared error",
+                f"L = {red} (a − b)²: input a {c.i(0)}, target b {c.i(1)} → {c.y}  (reduction: {r})",
+                f"dL/da = 2(a − b){c.scale()} → {c.i(0)}\n"
+                f"dL/db = −2(a − b){c.scale()} → {c.i(1)}\n"
+                "Bigger errors pull harder: the gradient grows with the error.")
+
 
 class BCE(Function):
     """Binary cross-entropy on probabilities; logs are clamped at -100 as PyTorch does."""
 
     op = "binary_cross_entropy"
+    complete_shapes = staticmethod(_same_shapes)
 
     def forward(self, p, t, reduction="mean"):
         xp = get_array_module(p)
@@ -129,9 +164,19 @@ class BCE(Function):
         gp = g * (p - t) / get_array_module(p).maximum((1 - p) * p, eps)
         return gp, None
 
+    @staticmethod
+    def narrate(c):
+        red, r = c.reduction()
+        return ("Binary cross-entropy",
+                f"L = {red} −[t·log p + (1 − t)·log(1 − p)]: p {c.i(0)}, t {c.i(1)} → {c.y}  "
+                f"(reduction: {r}; logs clamped at −100)",
+                f"dL/dp = (p − t) / (p(1 − p)){c.scale()} → {c.i(0)}\n"
+                "dL/dt: none (targets are data)")
+
 
 class BCEWithLogits(Function):
     op = "binary_cross_entropy_with_logits"
+    complete_shapes = staticmethod(_same_shapes)
 
     def forward(self, x, t, reduction="mean"):
         xp = get_array_module(x)
@@ -152,6 +197,16 @@ class BCEWithLogits(Function):
         inputs = getattr(self, "inputs", None)
         gt = -x * g if inputs is None or inputs[1].requires_grad else None
         return g * (sig - t), gt
+
+    @staticmethod
+    def narrate(c):
+        red, r = c.reduction()
+        return ("Binary cross-entropy on logits",
+                f"L = {red} [max(x, 0) − x·t + log(1 + e^−|x|)] = BCE(σ(x), t): x {c.i(0)}, "
+                f"t {c.i(1)} → {c.y}  (reduction: {r})\n"
+                "Sigmoid and BCE in one stable formula.",
+                f"dL/dx = (σ(x) − t){c.scale()} → {c.i(0)}\n"
+                f"dL/dt = −x{c.scale()} → {c.i(1)}")
 
 
 def _check(reduction):

@@ -34,6 +34,14 @@ class MatMul(Function):
         gb = unbroadcast(gb, b2.shape).reshape(b.shape)
         return ga, gb
 
+    @staticmethod
+    def narrate(c):
+        return ("Matrix product",
+                f"y = a · b: {c.i(0)} · {c.i(1)} → {c.y}\n"
+                "Each output entry is the dot product of a row of a with a column of b"
+                " (leading dims are batches of matrices).",
+                f"dL/da = g · bᵀ → {c.i(0)}\ndL/db = aᵀ · g → {c.i(1)}")
+
 
 class Linear(Function):
     """y = x @ W.T + b with W of shape (out, in), as torch.nn.functional.linear."""
@@ -66,6 +74,28 @@ class Linear(Function):
             gb = gy.sum(axis=tuple(range(gy.ndim - 1)))
             return gx, gw, gb
         return gx, gw
+
+    @staticmethod
+    def narrate(c):
+        has_bias = c.n > 2
+        w = c.raw[1] if c.n > 1 else None
+        wt = f"({w[1]}, {w[0]})" if w is not None and len(w) == 2 else f"{c.i(1)}ᵀ"
+        fwd = (f"y = x · Wᵀ + b: {c.i(0)} · {wt} + {c.i(2)} → {c.y}" if has_bias
+               else f"y = x · Wᵀ: {c.i(0)} · {wt} → {c.y}")
+        fwd += ("\nEach output feature is a weighted sum of the input features"
+                + (" plus its bias." if has_bias else "."))
+        bwd = (f"dL/dx = g · W → {c.i(0)}\n"
+               f"dL/dW = gᵀ · x → {c.i(1)}  (summed over the batch)")
+        if has_bias:
+            bwd += f"\ndL/db = Σ_batch g → {c.i(2)}"
+        return "Linear layer", fwd, bwd
+
+    @staticmethod
+    def complete_shapes(shapes, out):
+        shapes = list(shapes)
+        if out is not None and shapes[0] is None and len(shapes) > 1 and shapes[1] is not None:
+            shapes[0] = tuple(out[:-1]) + (shapes[1][1],)  # the input: (..., in_features)
+        return shapes
 
 
 def matmul(a, b): return MatMul.apply(a, b)

@@ -30,6 +30,12 @@ class Sum(Function):
         g = _expand(gy, shape, axes, self.attrs["keepdim"])
         return (get_array_module(gy).broadcast_to(g, shape),)
 
+    @staticmethod
+    def narrate(c):
+        return ("Sum", f"y = Σ a {c.dims()}: {c.i(0)} → {c.y}",
+                f"dL/da = g copied (broadcast) back to every summed entry → {c.i(0)}\n"
+                "Each input entry contributes with weight 1.")
+
 
 class Mean(Function):
     def forward(self, a, dim=None, keepdim=False):
@@ -44,6 +50,12 @@ class Mean(Function):
         shape, axes, count = self.saved
         g = _expand(gy, shape, axes, self.attrs["keepdim"]) / count
         return (get_array_module(gy).broadcast_to(g, shape).astype(gy.dtype, copy=False),)
+
+    @staticmethod
+    def narrate(c):
+        n = c.count()
+        return ("Mean", f"y = (1/{n}) Σ a {c.dims()}: {c.i(0)} → {c.y}",
+                f"dL/da = g / {n}, broadcast back to every averaged entry → {c.i(0)}")
 
 
 class Max(Function):
@@ -60,15 +72,21 @@ class Max(Function):
         g = _expand(gy, mask.shape, axes, self.attrs["keepdim"])
         return (mask * g / mask.sum(axis=axes, keepdims=True),)
 
+    @staticmethod
+    def narrate(c):
+        return ("Max", f"y = max a {c.dims()}: {c.i(0)} → {c.y}",
+                f"dL/da = g at the position of the maximum (split evenly between ties), "
+                f"0 elsewhere → {c.i(0)}")
+
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
 def max_with_indices(x, dim, keepdim=False):
     """PyTorch's `x.max(dim)`: (values, indices)."""
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     values = Max.apply(x, dim=dim, keepdim=keepdim)
-    idx = xp.argmax(x.data, axis=dim)
+    idx = xp.argmax(x.array, axis=dim)
     if keepdim:
         idx = xp.expand_dims(idx, dim)
     return MaxResult(values, Tensor._make(idx, False, None))
@@ -87,6 +105,14 @@ class Softmax(Function):
         dim = self.attrs["dim"]
         return (y * (gy - (gy * y).sum(axis=dim, keepdims=True)),)
 
+    @staticmethod
+    def narrate(c):
+        d = c.attr("dim", "d")
+        return ("Softmax", f"yᵢ = e^aᵢ / Σⱼ e^aⱼ over dim {d}: {c.i(0)} → {c.y}\n"
+                           "Turns scores into probabilities: positive, summing to 1.",
+                f"dL/da = y ⊙ (g − Σ_dim(g ⊙ y)) → {c.i(0)}\n"
+                "Raising one score lowers all the other probabilities.")
+
 
 class LogSoftmax(Function):
     op = "log_softmax"
@@ -102,6 +128,13 @@ class LogSoftmax(Function):
         (y,) = self.saved
         xp = get_array_module(y)
         return (gy - xp.exp(y) * gy.sum(axis=self.attrs["dim"], keepdims=True),)
+
+    @staticmethod
+    def narrate(c):
+        d = c.attr("dim", "d")
+        return ("Log-softmax", f"y = a − log Σ e^a over dim {d}: {c.i(0)} → {c.y}\n"
+                               "Log-probabilities, computed stably (the max is subtracted first).",
+                f"dL/da = g − softmax(a) ⊙ Σ_dim g → {c.i(0)}")
 
 
 def sum(x, dim=None, keepdim=False): return x.sum(dim, keepdim)

@@ -2,6 +2,7 @@
 from ..autograd import Function
 from ..backend import get_array_module, to_device, device_of
 from ..tensor import Tensor
+from .words import subscript
 
 
 class Reshape(Function):
@@ -15,6 +16,12 @@ class Reshape(Function):
 
     def backward(self, gy):
         return (gy.reshape(self.saved[0]),)
+
+    @staticmethod
+    def narrate(c):
+        return ("Reshape", f"y = reshape(a): {c.i(0)} → {c.y}\nSame values in the same order, "
+                           "new shape; nothing is computed.",
+                f"dL/da = reshape(g) back → {c.i(0)}")
 
 
 def _size(shape):
@@ -35,6 +42,12 @@ class Permute(Function):
             inverse[d % len(dims)] = i
         return (gy.transpose(inverse),)
 
+    @staticmethod
+    def narrate(c):
+        dims = c.attr("dims", "dims")
+        return ("Permute", f"y = permute(a, {dims}): {c.i(0)} → {c.y}\nThe axes are reordered.",
+                f"dL/da = g permuted back with the inverse order → {c.i(0)}")
+
 
 class GetItem(Function):
     op = "getitem"
@@ -49,6 +62,13 @@ class GetItem(Function):
         g = xp.zeros(shape, dtype)
         xp.add.at(g, self.attrs["index"], gy)  # repeated integer indices accumulate
         return (g,)
+
+    @staticmethod
+    def narrate(c):
+        return ("Indexing", f"y = a[index]: {c.i(0)} → {c.y}\nPicks entries (slices or integer "
+                            "arrays) out of a.",
+                f"dL/da = g scattered into zeros at the picked positions → {c.i(0)}\n"
+                "Entries picked more than once add up their gradients.")
 
 
 class Cat(Function):
@@ -66,6 +86,13 @@ class Cat(Function):
         cuts = [sum(sizes[: i + 1]) for i in range(len(sizes) - 1)]
         return tuple(xp.split(gy, cuts, axis=self.attrs["dim"]))
 
+    @staticmethod
+    def narrate(c):
+        return ("Concatenate",
+                f"y = cat([a₁ … a{subscript(c.n)}], dim {c.attr('dim', 'd')}): {c.inputs()} → {c.y}\n"
+                "The inputs are joined end to end along an existing dim.",
+                f"dL/daᵢ = the slice of g that came from aᵢ → {c.inputs()}")
+
 
 class Stack(Function):
     def forward(self, *arrays, dim=0):
@@ -78,6 +105,13 @@ class Stack(Function):
         xp = get_array_module(gy)
         dim = self.attrs["dim"]
         return tuple(xp.squeeze(p, axis=dim) for p in xp.split(gy, gy.shape[dim], axis=dim))
+
+    @staticmethod
+    def narrate(c):
+        dim = c.attr("dim", "d")
+        return ("Stack", f"y = stack([a₁ … a{subscript(c.n)}], dim {dim}): {c.inputs()} → {c.y}\n"
+                         "The inputs are piled up along a new dim.",
+                f"dL/daᵢ = g[…, i, …] along dim {dim} → {c.inputs()}")
 
 
 class Embedding(Function):
@@ -102,6 +136,21 @@ class Embedding(Function):
         xp.add.at(g, indices, gy)
         return None, g
 
+    @staticmethod
+    def narrate(c):
+        return ("Embedding lookup",
+                f"y = W[indices]: indices {c.i(0)}, table W {c.i(1)} → {c.y}\n"
+                "Each integer index picks one row (a learned vector) of the table.",
+                "dL/dindices: none (integers)\n"
+                f"dL/dW = g rows added into the rows that were looked up, 0 elsewhere → {c.i(1)}")
+
+    @staticmethod
+    def complete_shapes(shapes, out):
+        shapes = list(shapes)
+        if shapes[0] is None and out is not None:  # the indices: the output less its last dim
+            shapes[0] = tuple(out[:-1])
+        return shapes
+
 
 class ToDevice(Function):
     op = "to"
@@ -112,6 +161,13 @@ class ToDevice(Function):
 
     def backward(self, gy):
         return (to_device(gy, self.saved[0]),)
+
+    @staticmethod
+    def narrate(c):
+        device = c.attr("device", "the other device")
+        return ("Device move",
+                f"y = a moved to {device}: {c.i(0)} → {c.y}\nSame values, other memory.",
+                f"dL/da = g moved back to a's device → {c.i(0)}")
 
 
 def reshape(x, *shape): return x.reshape(*shape)

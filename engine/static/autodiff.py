@@ -1,14 +1,14 @@
 """Symbolic autodiff inside the IR (tf.gradients): gradient nodes are real IR nodes.
-Gradient routing ops (add, sub, neg) and common elementwise ops (mul, exp, tanh, sigmoid,
-relu) get symbolic rules made of elementwise nodes (the same maths as their engine backward,
-and fusible); every other op gets a "backward"
-node that runs the op's own engine backward (as TF registers ReluGrad for Relu) and
-"select" nodes that pick each input's gradient from it."""
+An op class that declares `symbolic_grad` (gradient routing: add, sub, neg; common
+elementwise ops: mul, exp, tanh, sigmoid, relu) gets its gradient as the nodes that rule
+builds with a `GradBuilder` (the same maths as its engine backward, and fusible); every
+other op gets a "backward" node that runs the op's own engine backward (as TF registers
+ReluGrad for Relu) and "select" nodes that pick each input's gradient from it."""
 import numpy as np
 
 from ..ops import elementwise as ew
 from ..tensor import Tensor
-from .symbolic import COMPARISONS, OnesLike, SumTo, SymbolicTensor
+from .symbolic import OnesLike, SumTo, SymbolicTensor
 
 _DIFFERENTIABLE_KINDS = ("op",)
 
@@ -18,7 +18,7 @@ def gradients(ys, xs, grad_ys=None):
     symbolic tensors; None for an x that ys does not depend on."""
     if not isinstance(ys, SymbolicTensor):
         raise TypeError("static.gradients(ys, xs): ys must be a tensor of a static graph")
-    single = not isinstance(xs, (list, tuple))
+    single = hasattr(xs, "array")  # one tensor; else a list, tuple or iterator of them
     xs = [xs] if single else list(xs)
     y = ys.node
     graph = y.graph
@@ -41,14 +41,15 @@ def gradients(ys, xs, grad_ys=None):
             np.asarray(grad_ys, y.dtype), scope=y.scope)
     pending = {y.id: [seed]}
     total = {}
+    d = GradBuilder(graph)
     for n in reversed(graph.nodes):
         parts = pending.pop(n.id, None)
         if parts is None or not needs.get(n.id, False):
             continue
-        gy = _sum(graph, parts, n)
+        gy = _sum(d, parts, n)
         total[n.id] = gy
         if n.kind in _DIFFERENTIABLE_KINDS and n.fn.differentiable:
-            for x, gx in _backward(graph, n, gy, needs):
+            for x, gx in _backward(d, n, gy, needs):
                 pending.setdefault(x.id, []).append(gx)
     out = [graph.handle(total[n.id]) if n is not None and n.id in total else None
            for n in targets]
@@ -74,90 +75,53 @@ def _ancestors(y):
     return seen
 
 
-def _grad_node(graph, cls, inputs, like, attrs=None):
-    """A gradient-phase op node shaped like `like` (no shape inference needed)."""
-    return graph.new_node("op", cls.op, inputs, attrs=attrs, shape=like.shape, dtype=like.dtype,
-                          scope=like.scope, fn=cls, phase="backward")
+class GradBuilder:
+    """What an op's `symbolic_grad(d, node, gy, wanted)` builds its gradient with: IR nodes
+    of the backward phase in `graph`."""
+
+    def __init__(self, graph):
+        self.graph = graph
+
+    def op(self, cls, inputs, like, attrs=None, dtype=None):
+        """An op node of class `cls` on `inputs`, shaped like the node `like` and in its
+        scope (its dtype unless `dtype` is given): no shape inference needed."""
+        return self.graph.new_node("op", cls.op, inputs, attrs=attrs, shape=like.shape,
+                                   dtype=like.dtype if dtype is None else dtype,
+                                   scope=like.scope, fn=cls, phase="backward")
+
+    def sum_to(self, g, x):
+        """`g` (shaped like an op's output) summed back to the shape of input `x`."""
+        if g.shape == x.shape:
+            return g
+        lead = len(g.shape) - len(x.shape)
+        axes = tuple(i for i, (a, b) in enumerate(zip(x.shape, g.shape[lead:]))
+                     if a == 1 and b != 1)
+        if not lead and not axes:
+            return g
+        return self.op(SumTo, [g], x, attrs={"lead": lead, "axes": axes})
+
+    def constant(self, value, like):
+        """A scalar constant of `like`'s dtype."""
+        return self.graph.constant(np.asarray(value, like.dtype), scope=like.scope)
 
 
-def _sum(graph, parts, like):
+def _sum(d, parts, like):
     total = parts[0]
     for p in parts[1:]:
-        total = _grad_node(graph, ew.Add, [total, p], like)
+        total = d.op(ew.Add, [total, p], like)
     return total
 
 
-def _sum_to(graph, g, x):
-    """`g` (shaped like an op's output) summed back to the shape of input `x`."""
-    if g.shape == x.shape:
-        return g
-    lead = len(g.shape) - len(x.shape)
-    axes = tuple(i for i, (a, b) in enumerate(zip(x.shape, g.shape[lead:])) if a == 1 and b != 1)
-    if not lead and not axes:
-        return g
-    return _grad_node(graph, SumTo, [g], x, attrs={"lead": lead, "axes": axes})
-
-
-def _backward(graph, n, gy, needs):
+def _backward(d, n, gy, needs):
     """(input node, gradient node) pairs for the inputs of `n` that need a gradient."""
     wanted = [(k, x) for k, x in enumerate(n.inputs)
               if needs.get(x.id, False) and x.dtype.kind == "f"]
     if not wanted:
         return []
-    if n.fn is ew.Add:
-        return [(x, _sum_to(graph, gy, x)) for _, x in wanted]
-    if n.fn is ew.Sub:
-        neg = None
-        out = []
-        for k, x in wanted:
-            if k == 1 and neg is None:
-                neg = _grad_node(graph, ew.Neg, [gy], gy)
-            out.append((x, _sum_to(graph, gy if k == 0 else neg, x)))
-        return out
-    if n.fn is ew.Neg:
-        return [(wanted[0][1], _grad_node(graph, ew.Neg, [gy], gy))]
-    rule = _RULES.get(n.fn)
-    if rule is not None:
-        return rule(graph, n, gy, wanted)
+    if n.fn.symbolic_grad is not None:
+        return n.fn.symbolic_grad(d, n, gy, wanted)
+    graph = d.graph
     back = graph.new_node("backward", f"{n.op}_grad", [n, gy], scope=n.scope, phase="backward")
     return [(x, graph.new_node("select", "grad_select", [back], attrs={"index": k},
                                shape=x.shape, dtype=x.dtype, scope=n.scope, phase="backward"))
             for k, x in wanted]
-
-
-def _scalar(graph, value, like):
-    return graph.constant(np.asarray(value, like.dtype), scope=like.scope)
-
-
-def _mul_rule(graph, n, gy, wanted):
-    a, b = n.inputs
-    return [(x, _sum_to(graph, _grad_node(graph, ew.Mul, [gy, b if k == 0 else a], gy), x))
-            for k, x in wanted]
-
-
-def _exp_rule(graph, n, gy, wanted):  # gy * y
-    return [(wanted[0][1], _grad_node(graph, ew.Mul, [gy, n], gy))]
-
-
-def _tanh_rule(graph, n, gy, wanted):  # gy * (1 - y * y)
-    square = _grad_node(graph, ew.Mul, [n, n], n)
-    rest = _grad_node(graph, ew.Sub, [_scalar(graph, 1, n), square], n)
-    return [(wanted[0][1], _grad_node(graph, ew.Mul, [gy, rest], gy))]
-
-
-def _sigmoid_rule(graph, n, gy, wanted):  # gy * y * (1 - y)
-    scaled = _grad_node(graph, ew.Mul, [gy, n], gy)
-    rest = _grad_node(graph, ew.Sub, [_scalar(graph, 1, n), n], n)
-    return [(wanted[0][1], _grad_node(graph, ew.Mul, [scaled, rest], gy))]
-
-
-def _relu_rule(graph, n, gy, wanted):  # gy * (x > 0)
-    x = n.inputs[0]
-    gt = COMPARISONS["__gt__"]
-    mask = graph.new_node("op", gt.op, [x, _scalar(graph, 0, x)], shape=x.shape, dtype=bool,
-                          scope=n.scope, fn=gt, phase="backward")
-    return [(x, _grad_node(graph, ew.Mul, [gy, mask], gy))]
-
-
-_RULES = {ew.Mul: _mul_rule, ew.Exp: _exp_rule, ew.Tanh: _tanh_rule,
-          ew.Sigmoid: _sigmoid_rule, ew.ReLU: _relu_rule}

@@ -55,7 +55,7 @@ class Graph(ir.Graph):
             t = Tensor(t)
         if t.requires_grad:
             return self.variable(t)
-        return self.constant(t.data)
+        return self.constant(t.array)
 
 
 def current_or_error(what):

@@ -19,11 +19,13 @@ class Plan:
     """What one set of fetches runs: the generated function, its source, the placeholders
     it takes (in order) and the node each source line runs (for error messages)."""
 
-    def __init__(self, run, source, feeds, line_nodes):
+    def __init__(self, run, source, feeds, line_nodes, fetches=(), updates=()):
         self.run = run
         self.source = source
         self.feeds = feeds            # placeholder id -> node, in argument order
         self.line_nodes = line_nodes  # source line number -> node
+        self.fetches = fetches        # the fetched nodes
+        self.updates = updates        # its optimizer updates (_Update), in order
 
 
 class Executor:
@@ -34,6 +36,7 @@ class Executor:
         self.fns = {}   # op node id -> its persistent Function instance
         self.pool = {}  # buffer id -> array reused run after run (memory planning)
         self.plans = {}
+        self._updates = {}  # (update node id, fetched ids) -> _Update
 
     def plan(self, fetch_nodes):
         key = tuple(n.id for n in fetch_nodes)
@@ -41,6 +44,15 @@ class Executor:
         if plan is None:
             plan = self.plans[key] = self._make_plan(fetch_nodes)
         return plan
+
+    def device_plan(self, plan):
+        """`plan` returning its fetches as device arrays (the fixed outputs of a captured
+        CUDA graph, engine/static/cuda_graph.py) instead of host copies."""
+        key = (tuple(n.id for n in plan.fetches), "device")
+        device = self.plans.get(key)
+        if device is None:
+            device = self.plans[key] = self._make_plan(plan.fetches, to_host=False)
+        return device
 
     def run(self, plan, feeds):
         """feeds: the placeholders' arrays in plan.feeds order (checked by the session)."""
@@ -54,7 +66,7 @@ class Executor:
             raise kind(f"{node.describe()} (node %{node.id}): {exc}") from exc
 
     # ---- writing the step function ----------------------------------------------------
-    def _make_plan(self, fetch_nodes):
+    def _make_plan(self, fetch_nodes, to_host=True):
         needed = set()
         stack = list(fetch_nodes)
         while stack:
@@ -89,14 +101,16 @@ class Executor:
             outs.append(f"v{n.id}.copy()" if "buffer" in n.attrs else f"v{n.id}")
             if n.kind == "update":
                 outs[-1] = "None"
-        if self.xp is not np:
+        if self.xp is not np and to_host:
             outs = [o if o == "None" else f"to_numpy({o})" for o in outs]
             env["to_numpy"] = backend.to_numpy
         args = ", ".join(f"v{nid}" for nid in feeds)
         source = f"def run({args}):\n" + "".join(f"    {line}\n" for line in lines)
         source += f"    return [{', '.join(outs)}]\n"
         exec(compile(source, _FILENAME, "exec"), env)
-        return Plan(env["run"], source, feeds, line_nodes)
+        updates = tuple(self._updates[n.id, frozenset(fetched)] for n in order
+                        if n.kind == "update")
+        return Plan(env["run"], source, feeds, line_nodes, tuple(fetch_nodes), updates)
 
     def _emit(self, n, env, last_backward, selects):
         """Source lines computing node n into `v<id>` (names it uses go into env)."""
@@ -110,7 +124,7 @@ class Executor:
             return []
         if kind == "variable":
             env[f"P{n.id}"] = n.value
-            return [f"{v} = P{n.id}.data"]
+            return [f"{v} = P{n.id}.array"]
         if kind == "op":
             fn = self._function(n)
             env[f"F{n.id}"] = functools.partial(fn.forward, **n.attrs) if n.attrs else fn.forward
@@ -135,7 +149,11 @@ class Executor:
         if kind == "fused":
             return self._fused(n, v, args, env)
         if kind == "update":
-            env[f"U{n.id}"] = _update(n, self._producers(n))
+            key = (n.id, frozenset(self._fetched))  # a plan and its device_plan share it
+            update = self._updates.get(key)
+            if update is None:
+                update = self._updates[key] = _Update(n, self._producers(n))
+            env[f"U{n.id}"] = update
             return [f"U{n.id}({', '.join(f'v{i.id}' for i in n.inputs[1::2])})", f"{v} = None"]
         raise ValueError(f"executor: unknown node kind {kind!r} ({n})")
 
@@ -208,7 +226,7 @@ def _pick(s, tuple_name, env, fwd):
     env[f"S{s.id}"] = s.shape
     if s.shape == fwd.shape:
         return [line]
-    if s.shape[0] is None and None not in s.shape[1:]:  # a leading batch dim
+    if s.shape and s.shape[0] is None and None not in s.shape[1:]:  # a leading batch dim
         env[f"T{s.id}"] = s.shape[1:]
         return [line, f"if {v}.ndim != {len(s.shape)} or {v}.shape[1:] != T{s.id}: "
                       f"{v} = fit({v}, S{s.id})"]
@@ -234,18 +252,37 @@ class _GradFlag:
 def _array_module(graph):
     for n in graph.nodes:
         if n.kind == "variable":
-            return backend.get_array_module(n.value.data)
+            return backend.get_array_module(n.value.array)
     return np
 
 
-def _update(n, producers):
-    opt = n.value
-    packed = PackedUpdate(opt, [p.value for p in n.inputs[0::2]], producers)
+class _Update:
+    """An update node's step: the optimizer's update over its parameters, packed."""
 
-    def update(*grads):
-        packed.step(grads)
+    def __init__(self, n, producers):
+        self.optimizer = n.value
+        self.params = [p.value for p in n.inputs[0::2]]
+        self.packed = PackedUpdate(self.optimizer, self.params, producers)
+
+    def __call__(self, *grads):
+        self.packed.step(grads)
+        notify_optimizer_step(self.optimizer)
+
+    def mark(self):
+        """The Python-side state a step changes (for `restore` when a capture fails)."""
+        return self.optimizer.step_count, self.packed.synced
+
+    def restore(self, mark):
+        self.optimizer.step_count, self.packed.synced = mark
+
+    def replayed(self):
+        """What the step does on the Python side, after a replay of its CUDA graph did
+        the arrays' part."""
+        opt = self.optimizer
+        opt.step_count += 1
+        if self.packed.synced is not None:
+            self.packed.synced = (opt.step_count, id(opt.state))
         notify_optimizer_step(opt)
-    return update
 
 
 def _failed_node(plan, exc):

@@ -102,7 +102,7 @@ class Graph:
         if node is None:
             from .. import backend
             node = self.new_node("variable", "variable", shape=tensor.shape,
-                                 dtype=backend.to_numpy(tensor.data).dtype, value=tensor,
+                                 dtype=backend.to_numpy(tensor.array).dtype, value=tensor,
                                  name=tensor.name or _parameter_name(tensor), scope=_scope())
             self.variables[id(tensor)] = node
         return node

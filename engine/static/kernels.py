@@ -1,39 +1,10 @@
 """Fused elementwise kernels: a chain of elementwise ops run in one output buffer, with no
 intermediate arrays. The kernel is written once as a short Python function of ufunc calls:
 on the CPU each call writes into the output (numpy ufuncs with out=); on the GPU the same
-calls without out= are compiled by cupy.fuse into one CUDA kernel."""
-from ..ops import elementwise as ew
-
-# Function class -> the ufunc calls it makes, each (ufunc name, *operands); an operand is
-# "{0}"/"{1}" (the op's inputs), "{acc}" (the value computed so far) or a literal.
-FUSIBLE = {
-    ew.Add: lambda at: [("add", "{0}", "{1}")],
-    ew.Sub: lambda at: [("subtract", "{0}", "{1}")],
-    ew.Mul: lambda at: [("multiply", "{0}", "{1}")],
-    ew.Div: lambda at: [("true_divide", "{0}", "{1}")],
-    ew.Neg: lambda at: [("negative", "{0}")],
-    ew.Exp: lambda at: [("exp", "{0}")],
-    ew.Log: lambda at: [("log", "{0}")],
-    ew.Sqrt: lambda at: [("sqrt", "{0}")],
-    ew.Abs: lambda at: [("absolute", "{0}")],
-    ew.Tanh: lambda at: [("tanh", "{0}")],
-    ew.ReLU: lambda at: [("maximum", "{0}", "0")],
-    # the engine's stable sigmoid, 0.5 * tanh(0.5 * a) + 0.5, step by step
-    ew.Sigmoid: lambda at: [("multiply", "{0}", "0.5"), ("tanh", "{acc}"),
-                            ("multiply", "{acc}", "0.5"), ("add", "{acc}", "0.5")],
-    ew.PowScalar: lambda at: [("power", "{0}", repr(at["exponent"]))],
-    ew.Clamp: lambda at: _clamp(at["min"], at["max"]),
-}
-
+calls without out= are compiled by cupy.fuse into one CUDA kernel. Which calls make each op is
+the op's own declaration (`Function.fuse`): an op without one is not fused."""
 
 _OUT_BY_KEYWORD = ("maximum", "minimum")  # numpy deprecates their positional out
-
-
-def _clamp(low, high):
-    calls = [("maximum", "{0}", repr(low))] if low is not None else []
-    if high is not None:
-        calls.append(("minimum", "{acc}" if calls else "{0}", repr(high)))
-    return calls or [("positive", "{0}")]
 
 
 class FusedKernel:
@@ -53,7 +24,7 @@ class FusedKernel:
         lines = []
         for cls, attrs, refs in self.program:
             names = [acc if r < 0 else f"i{r}" for r in refs]
-            for ufunc, *operands in FUSIBLE[cls](attrs):
+            for ufunc, *operands in cls.fuse(attrs):
                 values = [o.format(*names, acc=acc) for o in operands]
                 call = f"xp.{ufunc}({', '.join(values)}"
                 out = "out=out" if ufunc in _OUT_BY_KEYWORD else "out"

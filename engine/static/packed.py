@@ -1,5 +1,5 @@
 """The optimizer update over all parameters at once. Parameters, their gradients and the
-optimizer's state live in one flat array each (the Parameters' `.data` and the state's
+optimizer's state live in one flat array each (the Parameters' `.array` and the state's
 arrays become views into them), and the optimizer's own `_update` runs once on the flat
 arrays: the same elementwise maths as the dynamic engine, in a few array ops instead of a
 few per parameter. Anything that re-points a parameter or the state (load_state_dict, a
@@ -13,10 +13,10 @@ MAX_PACKED = 1 << 16
 
 
 class _FlatParameter:
-    __slots__ = ("data",)
+    __slots__ = ("array",)
 
     def __init__(self, data):
-        self.data = data
+        self.array = data
 
 
 class PackedUpdate:
@@ -29,15 +29,15 @@ class PackedUpdate:
         self.spans = []
         offset = 0
         for p in params:
-            self.spans.append((offset, offset + p.data.size, p.data.shape))
-            offset += p.data.size
+            self.spans.append((offset, offset + p.array.size, p.array.shape))
+            offset += p.array.size
         self.size = offset
         self.synced = None  # (step_count, state dict) when the packing was last valid
 
     def packable(self):
         """Small parameters, one dtype and one device (else: per-parameter updates)."""
-        first = self.params[0].data
-        return self.size <= MAX_PACKED and all(p.data.dtype == first.dtype and type(p.data) is type(first)
+        first = self.params[0].array
+        return self.size <= MAX_PACKED and all(p.array.dtype == first.dtype and type(p.array) is type(first)
                    for p in self.params)
 
     def step(self, grads):
@@ -68,7 +68,7 @@ class PackedUpdate:
     def _intact(self):
         """Whether every parameter still holds its view of the flat array."""
         for p, view in zip(self.params, self.views):
-            if p.data is not view:
+            if p.array is not view:
                 return False
         return True
 
@@ -94,14 +94,14 @@ class PackedUpdate:
         steps = {st.get("step") for st in self.states}
         if len(keys) != 1 or len(steps) != 1:
             return False
-        xp = get_array_module(self.params[0].data)
+        xp = get_array_module(self.params[0].array)
         self.copyto = xp.copyto
-        dtype = self.params[0].data.dtype
+        dtype = self.params[0].array.dtype
         flat_data = xp.empty(self.size, dtype)
         self.views = self._views(flat_data)
         for p, view in zip(self.params, self.views):
-            view[...] = p.data
-            p.data = view
+            view[...] = p.array
+            p.array = view
         self.flat_param = _FlatParameter(flat_data)
         self.flat_grad = xp.empty(self.size, dtype)
         self.grad_views = self._views(self.flat_grad)

@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 
+from .cuda_graph import CudaGraphs
 from .executor import Executor
 from .ir import Node
 from .passes import ALL, BY_NAME
@@ -29,7 +30,8 @@ class PassRecord:
 class Session:
     """`Session(g, passes=...)` compiles `g` (default: every pass, in order); `run(fetches,
     feed_dict)` evaluates exactly `fetches`. `g` is left as written; `sess.graph` is the
-    compiled graph; `sess.passes` the PassRecords; `sess.memory` the memory plan's report.
+    compiled graph; `sess.passes` the PassRecords; `sess.memory` the memory plan's report;
+    on a GPU `sess.cuda_graphs` the captured steps (None on the CPU).
     A session runs one step at a time (its ops keep their saved state between forward and
     backward), as a dynamic model does."""
 
@@ -51,6 +53,8 @@ class Session:
         self._nodes = {n.id: n for n in current.nodes}
         self._names = {n.name: n for n in graph.placeholders()}
         self._executor = Executor(current)
+        # on a GPU each fetch list's step becomes one CUDA graph, replayed (cuda_graph.py)
+        self.cuda_graphs = CudaGraphs(self._executor) if self._executor.xp is not np else None
         self._fetches = {}
         self._known_feeds = {}  # feed_dict key -> placeholder node
         self.compile_seconds = time.perf_counter() - start
@@ -63,7 +67,10 @@ class Session:
         plan = self._fetches.get(key)
         if plan is None:
             plan = self._fetches[key] = self._executor.plan([self._compiled(i) for i in key])
-        out = self._executor.run(plan, self._feeds(plan, feed_dict or {}))
+        feeds = self._feeds(plan, feed_dict or {})
+        out = self.cuda_graphs.run(plan, feeds) if self.cuda_graphs is not None else None
+        if out is None:
+            out = self._executor.run(plan, feeds)
         if single:
             return out[0]
         return tuple(out) if isinstance(fetches, tuple) else out
@@ -153,8 +160,8 @@ def _check_feed(node, value, xp):
     """The fed array, cast to the placeholder's dtype when that is safe, and its batch size;
     a wrong rank, size or kind of dtype raises, naming the placeholder and the shapes."""
     if type(value) is not xp.ndarray:
-        if hasattr(value, "requires_grad") and hasattr(value, "data"):
-            value = value.data  # an engine Tensor
+        if hasattr(value, "requires_grad") and hasattr(value, "array"):
+            value = value.array  # an engine Tensor
         value = xp.asarray(value)
     expected = node.shape
     shape = value.shape

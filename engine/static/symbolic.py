@@ -1,6 +1,6 @@
 """Symbolic tensors (what the builder hands to user code), shape inference by dry runs, and
-the few ops static graphs need beyond engine/ops (comparisons, argmax, stop_gradient,
-sum_to, ones_like)."""
+the few ops static graphs need beyond engine/ops (argmax, stop_gradient, sum_to,
+ones_like)."""
 import numpy as np
 
 from ..autograd import Function, ShapeError
@@ -28,7 +28,7 @@ class SymbolicTensor(Tensor):
     def __init__(self, node):
         shape = tuple(2 if d is None else d for d in (node.shape or ()))
         dtype = node.dtype if node.dtype is not None else np.dtype(np.float32)
-        self.data = np.broadcast_to(np.zeros((), dtype), shape).view(_SymbolicArray)
+        self.array = np.broadcast_to(np.zeros((), dtype), shape).view(_SymbolicArray)
         self.grad = None
         self.requires_grad = dtype.kind == "f"
         self.creator = None
@@ -76,34 +76,7 @@ class SymbolicTensor(Tensor):
                             ArgMax.apply(self, dim=dim, keepdim=keepdim))
 
 
-# ---- ops that static graphs add --------------------------------------------------------
-class Compare(Function):
-    """Elementwise comparison (no gradient); subclasses name the comparison."""
-
-    differentiable = False
-    method = None
-
-    def forward(self, a, b):
-        return getattr(a, self.method)(b)
-
-    def backward(self, gy):
-        return None, None
-
-
-def _comparison(name, method):
-    return type(name, (Compare,), {"op": name.lower(), "method": method})
-
-
-COMPARISONS = {m: _comparison(n, m) for n, m in [
-    ("Lt", "__lt__"), ("Le", "__le__"), ("Gt", "__gt__"), ("Ge", "__ge__"),
-    ("Eq", "__eq__"), ("Ne", "__ne__")]}
-
-
-def compare(a, b, method):
-    """`a <op> b` as a graph node (the hook Tensor comparisons use while a graph is built)."""
-    return COMPARISONS[method].apply(a, a._other(b))
-
-
+# ---- ops that static graphs add ----------------------------------------------------
 class ArgMax(Function):
     differentiable = False
 
@@ -166,7 +139,7 @@ def example(node, batch):
     """A stand-in value for `node` with the batch dim set to `batch`."""
     from ..backend import to_numpy
     if node.kind == "variable":
-        return to_numpy(node.value.data)
+        return to_numpy(node.value.array)
     if node.kind == "constant":
         return to_numpy(node.value)
     shape = tuple(batch if d is None else d for d in node.shape)

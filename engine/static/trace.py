@@ -53,7 +53,7 @@ class _Tracer:
     def node_of(self, t):
         node = self.nodes.get(id(t))
         if node is None:
-            node = self.graph.variable(t) if t.requires_grad else self.graph.constant(t.data)
+            node = self.graph.variable(t) if t.requires_grad else self.graph.constant(t.array)
             self.record(t, node)
         return node
 

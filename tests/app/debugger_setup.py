@@ -3,7 +3,7 @@ import numpy as np
 
 import engine as sg
 import engine.nn.functional as F
-from app.debugging.debugger import LOSS_SCOPE, TrainingRun
+from app.debugging.interface import LOSS_SCOPE, TrainingRun
 from engine import nn, optim
 from engine.data.dataset import TensorDataset
 from engine.data.loader import DataLoader

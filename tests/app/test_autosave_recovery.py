@@ -13,6 +13,7 @@ import pytest
 
 from app.project.build import build
 from app.project.files import ProjectError, dumps, load_weights, weights_path
+from app.project import recent
 from app.project.recent import Autosave
 from tests.widgets.window_setup import open_window
 
@@ -113,19 +114,20 @@ def test_a_crash_between_the_autosave_and_its_stamp_still_offers_it(tmp_path, mo
     autosave = Autosave(data)
     autosave.write(numbered_project(1), source="work.json")
     autosave.mark_clean_save()  # the autosave is superseded: removed
-    assert not autosave.path.exists() and autosave.find_recovery() is None
+    assert Autosave(data).find_recovery() is None
 
-    update = autosave._state.update
+    update = recent._StateFile.update
 
-    def crash_at_the_stamp(**values):
+    def crash_at_the_stamp(self, **values):
         if "autosave_at" in values:
             raise KeyboardInterrupt  # the process dies after the project file, before the stamp
-        update(**values)
-    monkeypatch.setattr(autosave._state, "update", crash_at_the_stamp)
+        update(self, **values)
+    monkeypatch.setattr(recent._StateFile, "update", crash_at_the_stamp)
     with pytest.raises(KeyboardInterrupt):
         autosave.write(numbered_project(2), source="work.json")
     monkeypatch.undo()
+    autosave._lock.release()  # the process is gone
     recovery = Autosave(data).find_recovery()
     assert recovery is not None and recovery.load() == numbered_project(2)
     assert recovery.source == "work.json"
-    assert recovery.saved_at == pytest.approx(autosave.path.stat().st_mtime)
+    assert recovery.saved_at == pytest.approx(recovery.path.stat().st_mtime)

@@ -45,8 +45,7 @@ def test_layer_breakpoint_hits_where_the_layer_is_entered(debugger):
     assert where(command(d, "run")) == ("layer", 0, "forward", "1.0/linear#0")
     assert where(command(d, "run")) == ("layer", 0, "backward", "1.1/tanh#0")
     assert where(command(d, "run")) == ("layer", 1, "forward", "1.0/linear#0")
-    assert d.toggle_breakpoint(Breakpoint.layer("1")) is False
-    assert d.toggle_breakpoint(Breakpoint.layer("2", "backward")) is True
+    d.set_breakpoints([Breakpoint.layer("2", "backward")])  # "1" off, "2" on
     assert where(command(d, "run")) == ("layer", 1, "backward", "2/linear#0")
 
 
@@ -64,7 +63,7 @@ def test_gradient_norm_of_parameters_and_of_a_node(debugger):
     s = command(d, "run")
     assert where(s) == ("grad_norm", 2, "backward", "0/linear#0")
     assert s.position.event == "phase_end"
-    norm = np.sqrt(sum((p.grad.data.astype(np.float64) ** 2).sum() for p in run.model.parameters()))
+    norm = np.sqrt(sum((p.grad.array.astype(np.float64) ** 2).sum() for p in run.model.parameters()))
     assert f"parameter gradient norm {norm:.4g} is above 0" in s.last_hit.message
     d.set_breakpoints([Breakpoint.grad_norm(0.0, where="3")])
     s = command(d, "run")
@@ -76,7 +75,7 @@ def test_gradient_norm_of_parameters_and_of_a_node(debugger):
 def test_dead_relu_fraction(debugger):
     run = mlp_run()
     b = run.model[2].bias
-    b.data[:5] = -100.0  # 5 of 8 units of layer 3 never fire
+    b.array[:5] = -100.0  # 5 of 8 units of layer 3 never fire
     d = debugger(run, Breakpoint.dead_relu(0.5), Breakpoint.iteration(1))
     s = command(d, "run")
     assert where(s) == ("dead_relu", 0, "forward", "3/relu#0")
@@ -129,10 +128,10 @@ class FirstNonFinite(sg.Observer):
         k = self.counts.get((node.scope, node.op), 0)
         self.counts[(node.scope, node.op)] = k + 1
         self.keys[node.id] = f"{node.scope}/{node.op}#{k}"
-        self._see("forward", self.keys[node.id], node.output.data)
+        self._see("forward", self.keys[node.id], node.output.array)
 
     def on_backward(self, node, grad):
-        self._see("backward", self.keys[node.id], grad.data)
+        self._see("backward", self.keys[node.id], grad.array)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")

@@ -1,5 +1,7 @@
 """Builder: specs -> engine modules matching the inferred shapes, seeded, with the data split
 and the targets each loss takes."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -139,8 +141,11 @@ def test_breakpoint_specs_become_debugger_breakpoints():
     specs = [BreakpointSpec("2/relu#0", "forward"), BreakpointSpec("1", "backward"),
              BreakpointSpec("", non_finite=True, loss_up=3, iteration=7),
              BreakpointSpec("3", grad_norm_above=10.0, dead_relu_above=0.5),
-             BreakpointSpec("0", non_finite=True, enabled=False)]
-    assert make_breakpoints(specs) == [
-        Breakpoint.node("2/relu#0", "forward"), Breakpoint.layer("1", "backward"),
-        Breakpoint.non_finite(), Breakpoint.loss_spike(3), Breakpoint.iteration(7),
-        Breakpoint.grad_norm(10.0, "3"), Breakpoint.dead_relu(0.5, "3")]
+             BreakpointSpec("0", non_finite=True, enabled=False),
+             BreakpointSpec("4", ignore_count=2)]
+    numbered = [(0, Breakpoint.node("2/relu#0", "forward")), (1, Breakpoint.layer("1", "backward")),
+                (2, Breakpoint.non_finite()), (2, Breakpoint.loss_spike(3)),
+                (2, Breakpoint.iteration(7)), (3, Breakpoint.grad_norm(10.0, "3")),
+                (3, Breakpoint.dead_relu(0.5, "3")), (5, Breakpoint.layer("4"))]
+    assert make_breakpoints(specs) == [replace(b, spec=i, ignore=2 if i == 5 else 0)
+                                       for i, b in numbered]

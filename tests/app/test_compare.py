@@ -51,7 +51,7 @@ def test_graph_as_written_is_the_debuggers_graph(project, comparison):
 def test_copies_start_from_the_given_weights_and_leave_them_alone(project):
     user = build(project)
     for p in user.model.parameters():
-        p.data[...] = np.float32(0.01) * np.arange(p.data.size, dtype=np.float32).reshape(p.shape)
+        p.array[...] = np.float32(0.01) * np.arange(p.array.size, dtype=np.float32).reshape(p.shape)
     weights = user.model.state_dict()
     kept = {k: v.copy() for k, v in weights.items()}
     c = Comparison(project, weights)

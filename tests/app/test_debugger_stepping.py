@@ -5,7 +5,7 @@ import pytest
 import engine as sg
 from app.debugging.breakpoints import Breakpoint
 from app.debugging.debugger import Debugger
-from app.debugging.history import STAT_NAMES
+from app.debugging.statistics import STAT_NAMES
 from engine import nn
 
 from .debugger_setup import command, mlp_run, plain_training
@@ -82,12 +82,12 @@ def test_step_layer_from_inside_a_layer_runs_to_its_end(debugger):
     model = nn.Sequential(nn.Linear(2, 4), nn.Sequential(nn.Linear(4, 4), nn.Tanh()),
                           nn.Linear(4, 2))
     d = debugger(mlp_run(model=model))
-    d.add_breakpoint(Breakpoint.node("1.0/linear#0", "forward"))
+    d.set_breakpoints([Breakpoint.node("1.0/linear#0", "forward")])
     assert command(d, "run").position.key == "1.0/linear#0"
-    d.remove_breakpoint(Breakpoint.node("1.0/linear#0", "forward"))
+    d.set_breakpoints([])
     s = command(d, "step_layer")
     assert (s.position.event, s.position.layer_done) == ("layer_end", "1.0")
-    d.add_breakpoint(Breakpoint.node("1.1/tanh#0", "backward"))
+    d.set_breakpoints([Breakpoint.node("1.1/tanh#0", "backward")])
     s = command(d, "run")
     assert (s.position.phase, s.position.key, s.last_hit.kind) == ("backward", "1.1/tanh#0", "node")
     s = command(d, "step_layer")  # tanh completed layer "1.1": on to the next backward layer end
@@ -189,7 +189,7 @@ def test_node_keys_are_stable_and_graph_changes_are_reported(debugger):
 
         def forward(self, x):
             h = self.fc(x)
-            return h.tanh() if float(x.data[0, 0]) > 0 else h.sigmoid()
+            return h.tanh() if float(x.array[0, 0]) > 0 else h.sigmoid()
 
     d = debugger(mlp_run(model=Branchy(), batch=1))
     graphs = []
@@ -229,7 +229,7 @@ def test_drain_returns_current_generation_records_only(debugger):
     command(d, "step_iteration")
     records = d.drain()
     kinds = [r.kind for r in records]
-    assert kinds[:4] == ["graph", "values", "grads", "iteration"] and kinds[-1] == "stopped"
+    assert kinds[:4] == ["graph", "value", "grad", "iteration"] and kinds[-1] == "stopped"
     values = records[1].data
     assert len(values["keys"]) == values["stats"].shape[0] == 6
     command(d, "step_iteration")
@@ -244,7 +244,7 @@ def test_free_running_sends_statistics_in_batches(debugger):
     d.set_breakpoints([Breakpoint.iteration(70)])
     command(d, "run")
     records = d.drain()
-    batches = [r for r in records if r.kind == "grads"]
+    batches = [r for r in records if r.kind == "grad"]
     assert 0 < len(batches) < 70  # not one record per iteration
     newest = batches[-1]
     row = newest.data["stats"][newest.data["keys"].index("3/relu#0")]

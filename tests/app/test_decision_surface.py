@@ -8,7 +8,7 @@ import pytest
 
 import engine as sg
 from app.project.build import build
-from widgets.window import decision_feed
+from app import session_reads
 from widgets.window.decision_feed import DecisionFeed
 from app.teaching.decision_surface import NotPlanar, compute_surface, grid_axes
 from app.project.presets import load_preset
@@ -143,7 +143,7 @@ def test_feed_shows_the_initial_surface_then_the_trained_one(session):
     assert [iteration for iteration, _ in view.surfaces] == [0]
     for _ in range(3):
         session.step("iteration")
-        assert session.debugger.wait(10)
+        assert session.wait(10)
         session.pump()
     iteration, surface = view.surfaces[-1]
     assert iteration == 3
@@ -156,21 +156,22 @@ def test_feed_computes_in_the_worker_while_running(session, monkeypatch):
     def recording_compute(*args):
         threads.append(threading.current_thread())
         return compute_surface(*args)
-    monkeypatch.setattr(decision_feed, "compute_surface", recording_compute)
+    monkeypatch.setattr(session_reads, "compute_surface", recording_compute)
     session.set_project(load_preset("xor"))
     view = RecordingView()
     DecisionFeed(session, view, max_fps=1000, resolution=12)
     session.run()
     for _ in range(1000):
-        if session.debugger.state().completed >= 30:
+        session.pump()
+        if session.state.completed >= 30:
             break
-        session.debugger.wait(0.01)
+        session.wait(0.01)
     session.pause()
-    assert session.debugger.wait(10)
+    assert session.wait(10)
     session.pump()
     assert threads[0] is threading.main_thread()  # the initial surface: the worker was idle
     assert any(t is not threading.main_thread() for t in threads[1:])
-    assert view.surfaces[-1][0] == session.debugger.state().completed >= 30
+    assert view.surfaces[-1][0] == session.state.completed >= 30
 
 
 def test_feed_reset_shows_the_initial_weights_again(session):
@@ -179,7 +180,7 @@ def test_feed_reset_shows_the_initial_weights_again(session):
     DecisionFeed(session, view, resolution=10)
     initial = view.surfaces[0][1].values
     session.step("iteration")
-    assert session.debugger.wait(10)
+    assert session.wait(10)
     session.pump()
     session.reset()
     np.testing.assert_allclose(view.surfaces[-1][1].values, initial)

@@ -3,12 +3,14 @@ gives the engine's loss before and after one optimizer step; ONNX export when on
 import importlib.util
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 import engine as sg
 from app.project.build import BuildError, build
+from app.project.layers import LAYERS, OnnxNode
 from app.exports.export import ExportError, export_onnx, export_pytorch, export_pytorch_files
 from app.project.presets import list_presets, load_preset
 from app.project.specs import LayerSpec, NetworkSpec, Project
@@ -192,3 +194,25 @@ def test_onnx_runtime_uses_the_trained_weights(tmp_path):
         ours = built.model(sg.tensor(X)).numpy()
     np.testing.assert_allclose(after, ours, rtol=1e-4, atol=1e-5)
     assert not np.allclose(before, after)
+
+
+def test_onnx_layer_as_a_subgraph_with_constants(tmp_path, monkeypatch):
+    """A declaration may export one layer as several nodes fed scalar constants (as Softplus
+    with beta must: ONNX's has none): here Tanh(x) as 2 * Sigmoid(2 * x) - 1."""
+    ort = pytest.importorskip("onnxruntime")
+    onnx = pytest.importorskip("onnx")
+    subgraph = (OnnxNode("Mul", constants=(2.0,)), OnnxNode("Sigmoid"),
+                OnnxNode("Mul", constants=(2.0,)), OnnxNode("Sub", constants=(1.0,)))
+    monkeypatch.setitem(LAYERS, "Tanh", replace(LAYERS["Tanh"], onnx=lambda c, shape: subgraph))
+    project = load_preset("xor")
+    built = build(project)
+    path = export_onnx(project, tmp_path / "xor.onnx", built)
+    X = np.asarray(built.train_set.X[:16], dtype=np.float32)
+    (theirs,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"input": X})
+    with sg.no_grad():
+        ours = built.model(sg.tensor(X)).numpy()
+    np.testing.assert_allclose(theirs, ours, rtol=1e-4, atol=1e-5)
+    ops = [node.op_type for node in onnx.load(str(path)).graph.node]
+    assert ops.count("Sigmoid") == ops.count("Sub") == sum(
+        layer.type == "Tanh" for layer in project.network.layers) > 0

@@ -10,11 +10,12 @@ import pytest
 
 import engine as sg
 from app.debugging import faults
-from app.debugging.faults import current_fault, failure_message, on_cpu, switch_to_cpu
+from app.debugging.faults import current_fault, failure_message, on_cpu
 from app.project.presets import load_preset
 from app.session import Session
 from engine import backend, nn
-from engine.backend import OutOfMemoryError, inject_out_of_memory
+from engine.backend import OutOfMemoryError
+from engine.testing import inject_out_of_memory
 
 
 @pytest.fixture
@@ -76,7 +77,7 @@ def test_a_cuda_project_without_cupy_says_so_and_offers_the_cpu(session, no_cupy
     assert fault.message == "GPU unavailable: CuPy is not installed \u2014 run on CPU?"
     assert fault.offer == "Run on CPU"
     assert "device 'cuda' is unavailable" in session.run_blocker()
-    assert switch_to_cpu(session, edit_of(session))
+    assert session.switch_to_cpu(edit_of(session))
     assert session.project.train.device == "cpu" and session.fault is None
     assert steps(session, 2).completed == 2
 
@@ -181,7 +182,7 @@ def test_switching_to_cpu_keeps_the_trained_weights(session, monkeypatch):
     session.set_project(load_preset("xor"))
     steps(session, 4)
     trained = weights(session)
-    assert switch_to_cpu(session, edit_of(session))
+    assert session.switch_to_cpu(edit_of(session))
     assert_same_weights(trained, weights(session))
     assert steps(session, 1).completed == 1
 

@@ -25,7 +25,7 @@ def test_mlp_gradients_match_finite_differences(mlp_data):
     model, loss_fn, x, y = mlp_data
     for name, p in model.named_parameters():
         result = check_parameter_gradient(model, loss_fn, x, y, name, samples=20)
-        assert len(result.indices) == min(20, p.data.size)
+        assert len(result.indices) == min(20, p.array.size)
         assert result.shape == tuple(p.shape)
         assert result.max_relative_error < 1e-6, result.summary()
         assert result.passed()
@@ -48,12 +48,12 @@ def test_wrong_backward_gives_a_large_error(mlp_data, monkeypatch):
 def test_model_state_is_untouched(mlp_data):
     model, loss_fn, x, y = mlp_data
     loss_fn(model(sg.tensor(x)), sg.tensor(y)).backward()
-    before = {n: (p.data.copy(), p.grad.numpy().copy(), p.dtype) for n, p in model.named_parameters()}
+    before = {n: (p.array.copy(), p.grad.numpy().copy(), p.dtype) for n, p in model.named_parameters()}
     check_parameter_gradient(model, loss_fn, x, y, "2.weight", samples=50)
     for name, p in model.named_parameters():
         data, grad, dtype = before[name]
         assert p.dtype == dtype == np.float32
-        np.testing.assert_array_equal(p.data, data)
+        np.testing.assert_array_equal(p.array, data)
         np.testing.assert_array_equal(p.grad.numpy(), grad)
 
 

@@ -5,7 +5,8 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 from app.debugging.debugger import Debugger
-from app.debugging.history import STAT_NAMES, History, NotKept, summarize, summarize_large
+from app.debugging.history import History, NotKept
+from app.debugging.statistics import STAT_NAMES, summarize, summarize_large
 
 from .debugger_setup import command, mlp_run
 
@@ -17,7 +18,7 @@ KERNEL_OR_NUMPY = pytest.mark.parametrize("kernel", [True, False], ids=["kernel"
 def kernel(request, monkeypatch):
     """Large arrays' moments by the compiled kernel, or (False) by numpy's passes."""
     if not request.param:
-        monkeypatch.setattr("app.debugging.history.one_pass_moments", lambda f: None)
+        monkeypatch.setattr("app.debugging.statistics.one_pass_moments", lambda f: None)
     return request.param
 
 

@@ -1,16 +1,25 @@
-"""Every layer type with out-of-range and mismatched parameters: validation gives a message
-naming the layer (index and type) and the shapes, on that row; nothing raises; building says
-the same through BuildError; absurd sizes are refused by estimate before anything is
-allocated."""
+"""Layer configurations. Hand-written: out-of-range and mismatched parameters of each layer
+type give a message naming the layer (index and type) and the shapes, on that row; nothing
+raises; building says the same through BuildError; absurd sizes are refused by estimate
+before anything is allocated. Derived from the declarations (app/project/layers/), so a new
+layer type is checked with no row here: a bad value of each declared parameter is refused
+naming the layer, and a non-default value of each one reaches the built engine module, the
+exported PyTorch module and the ONNX graph (same output as the engine)."""
+import functools
 import math
 import re
 
+import numpy as np
 import pytest
 
-from app.project.build import BuildError, build
+import engine as sg
+from app.exports.export import ExportError, onnx_model, pytorch_model_source
+from app.project.build import BuildError, build, make_layer
 from app.project.files import ProjectError, dumps, loads
+from app.project.layers import LAYERS
+from app.project.shapes import infer_shapes
 from app.project.validation import validate
-from app.project.specs import LAYER_TYPES, DatasetSpec, LayerSpec as L, NetworkSpec, Project, TrainConfig
+from app.project.specs import DatasetSpec, LayerSpec as L, NetworkSpec, Project, TrainConfig
 
 XOR = DatasetSpec("xor", {"n": 64})  # samples (2,)
 SHAPES = DatasetSpec("shapes", {"n": 64, "size": 16})  # samples (1, 16, 16)
@@ -106,11 +115,6 @@ def test_a_bad_layer_configuration_is_a_message_on_its_row(dataset, layers, bad_
     assert any(words in issue.message for issue in caught.value.issues)
 
 
-def test_the_matrix_covers_every_layer_type():
-    covered = {param.values[1][param.values[2]].type for param in MATRIX}
-    assert covered == set(LAYER_TYPES)
-
-
 def test_a_file_with_a_bad_value_is_refused_naming_the_layer():
     good = project(XOR, [L("Linear", {"out_features": 4}), L("ReLU"), L("Linear")])
     text = dumps(good).replace('"out_features": 4', '"out_features": 0')
@@ -122,3 +126,145 @@ def test_rows_after_a_bad_row_are_not_inferred_and_show_no_second_error():
     report = validate(project(XOR, [L("Conv2d"), L("ReLU"), L("Linear", {"out_features": 2})]))
     assert [row.status for row in report.rows] == ["error", "not inferred", "not inferred"]
     assert report.for_row(1) == [] and report.for_row(2) == []
+
+
+# Derived from the declarations: every layer type, each declared parameter (types without
+# parameters once, with their defaults). A layer is tried on these per-sample inputs, in order:
+# (shape, token ids?); token samples hold ids 0..VOCAB-1.
+SAMPLES = (((4,), False), ((3, 4), False), ((2, 6, 6), False), ((5,), True))
+VOCAB = 2
+DECLARED = [pytest.param(name, p.name, id=f"{name}-{p.name}")
+            for name, declaration in LAYERS.items() for p in declaration.params] + \
+           [pytest.param(name, None, id=name)
+            for name, declaration in LAYERS.items() if not declaration.params]
+
+
+def _other_values(definition):
+    """Allowed values of a parameter other than its default, the most ordinary first."""
+    d = definition
+    if d.kind == "bool":
+        return [not d.default]
+    if d.kind == "choice":
+        return [c for c in d.choices if c != d.default]
+    base = d.minimum if d.default is None else d.default
+    half = base / 2 if d.kind == "float" else None
+    return [v for v in dict.fromkeys((base + 1, base - 1, base * 2, half, d.minimum, d.maximum))
+            if v is not None and v != d.default and d.check(v) is None]
+
+
+def _read(module, keyword, expected):
+    """A module's attribute for constructor argument `keyword`, as the argument was given: a
+    pair of equal sizes as one size, a weight (or None) as whether it exists."""
+    value = getattr(module, keyword)
+    if isinstance(value, tuple) and len(set(value)) == 1:
+        value = value[0]
+    if isinstance(expected, bool) and not isinstance(value, bool):
+        value = value is not None
+    return value
+
+
+def _rows(layer):
+    """(sample index, its inferred row) for each sample the layer fits."""
+    for index, (shape, tokens) in enumerate(SAMPLES):
+        row = infer_shapes([layer], shape, tokens, VOCAB if tokens else None)[0]
+        if row.status == "ok":
+            yield index, row
+
+
+@functools.lru_cache(maxsize=None)
+def _case(type_name, param):
+    """(layer, row, sample index, keyword, expected): `param` set to a value other than its
+    default, on the first sample where the built module's attribute then differs from the
+    default's; with `param` None, the defaults on the first sample they fit."""
+    if param is None:
+        for sample, row in _rows(L(type_name)):
+            return L(type_name), row, sample, None, None
+        pytest.fail(f"{type_name} fits none of the sample inputs {SAMPLES}")
+    definition = next(p for p in LAYERS[type_name].params if p.name == param)
+    defaults = dict(_rows(L(type_name)))
+    tried = []
+    for value in _other_values(definition):
+        keyword, expected = definition.argument(value)
+        for sample, row in _rows(L(type_name, {param: value})):
+            built = _read(make_layer(type_name, row.constructor), keyword, expected)
+            tried.append((value, SAMPLES[sample][0], built))
+            if sample not in defaults or built != _read(
+                    make_layer(type_name, defaults[sample].constructor), keyword, expected):
+                return L(type_name, {param: value}), row, sample, keyword, expected
+    pytest.fail(f"{type_name}({param}=...): no value but the default changes the built module's "
+                f"attribute {definition.argument(definition.default)[0]!r} (value, input, "
+                f"attribute: {tried}); is the parameter passed to the constructor?")
+
+
+def _inputs(sample):
+    shape, tokens = SAMPLES[sample]
+    rng = np.random.default_rng(0)
+    if tokens:
+        return rng.integers(0, VOCAB, (4, *shape))
+    return rng.standard_normal((4, *shape)).astype(np.float32)
+
+
+def _engine_output(module, x):
+    module.eval()
+    with sg.no_grad():
+        return module(sg.tensor(x)).numpy()
+
+
+@pytest.mark.parametrize("type_name, param", DECLARED)
+def test_a_bad_declared_value_is_refused_naming_the_layer(type_name, param):
+    definition = next((p for p in LAYERS[type_name].params if p.name == param), None)
+    if definition is None:
+        name, value = "no_such_parameter", 1
+    elif definition.kind in ("int", "float") and definition.maximum is not None:
+        name, value = param, definition.maximum + 1
+    else:
+        name, value = param, "not a value"
+    row = infer_shapes([L(type_name, {name: value})], SAMPLES[0][0])[0]
+    assert row.status == "error"
+    assert row.error.startswith(f"layer 0 ({type_name}): ") and name in row.error, row.error
+
+
+@pytest.mark.parametrize("type_name, param", DECLARED)
+def test_a_declared_parameter_reaches_the_built_module(type_name, param):
+    layer, row, sample, keyword, expected = _case(type_name, param)
+    module = make_layer(type_name, row.constructor)
+    if keyword is not None:
+        assert _read(module, keyword, expected) == expected
+    assert _engine_output(module, _inputs(sample)).shape[1:] == row.output_shape
+
+
+@pytest.mark.parametrize("type_name, param", DECLARED)
+def test_a_declared_parameter_reaches_the_pytorch_export(type_name, param):
+    torch = pytest.importorskip("torch")
+    layer, row, sample, keyword, expected = _case(type_name, param)
+    module = make_layer(type_name, row.constructor)
+    namespace = {"nn": torch.nn}
+    exec(pytorch_model_source([layer], [row]), namespace)
+    theirs = namespace["make_model"]().eval()
+    theirs.load_state_dict({f"0.{key}": torch.from_numpy(np.asarray(value))
+                            for key, value in module.state_dict().items()})
+    if keyword is not None:
+        assert _read(theirs[0], keyword, expected) == expected
+    x = _inputs(sample)
+    with torch.no_grad():
+        output = theirs(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(output, _engine_output(module, x), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("type_name, param", DECLARED)
+def test_a_declared_parameter_reaches_the_onnx_graph(type_name, param):
+    layer, row, sample, keyword, expected = _case(type_name, param)
+    module = make_layer(type_name, row.constructor)
+    state = {f"0.{key}": value for key, value in module.state_dict().items()}
+    if LAYERS[type_name].onnx is None:
+        with pytest.raises(ExportError, match=rf"layer 0 \({type_name}\): no ONNX export"):
+            onnx_model(type_name, [layer], [row], state)
+        return
+    pytest.importorskip("onnx")
+    runtime = pytest.importorskip("onnxruntime")
+    model = onnx_model(type_name, [layer], [row], state)
+    session = runtime.InferenceSession(model.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+    x = _inputs(sample)
+    (output,) = session.run(None, {"input": x})
+    np.testing.assert_allclose(output, _engine_output(module, x), rtol=1e-4, atol=1e-5)

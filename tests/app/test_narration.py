@@ -1,62 +1,53 @@
 """Narration: every op kind the engine has is explained forward and backward, with shapes."""
-import importlib
-import inspect
-import pkgutil
-
+import numpy as np
 import pytest
 
-import engine.nn
-import engine.ops
-from engine.autograd import Function
+import engine as sg
+from engine.ops import op_classes
+from engine.ops.words import fmt
 
 from app.debugging.debugger import Debugger
-from app.teaching.narration import fmt, narrate, narrate_state, narrated_ops, parameter_shapes
+from app.teaching.narration import narrate, narrate_state, narrated_ops, parameter_shapes
+
+from tests.engine.op_cases import CASES
 
 from .debugger_setup import command, mlp_run
 
 
-def _all_functions():
-    for package in (engine.ops, engine.nn):
-        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            importlib.import_module(info.name)
-    found, todo = [], list(Function.__subclasses__())
-    while todo:
-        cls = todo.pop()
-        found.append(cls)
-        todo += cls.__subclasses__()
-    return found
+class _Arity(sg.Observer):
+    """How many tensors each op class took in its first case of the op-case table."""
+
+    def __init__(self):
+        self.of = {}
+
+    def on_forward(self, node):
+        self.of.setdefault(type(node), len(node.inputs))
 
 
-def _op_name(cls):
-    return cls.__dict__.get("op") or getattr(cls, "op", None) or cls.__name__.lower()
+def _arities():
+    arity = _Arity()
+    with sg.observe(arity):
+        for case in CASES:
+            case.ours(*[sg.tensor(a, requires_grad=True) for a in case.arrays(np.float64)])
+    return arity.of
 
 
-ATTR_NAMES = {"shape", "dims", "index", "device", "kernel_size", "exponent", "min", "max", "dim",
-              "keepdim", "p", "reduction", "stride", "padding"}
-
-
-def _arity(cls):
-    """How many tensors the op takes (its other forward arguments are attrs)."""
-    params = list(inspect.signature(cls.forward).parameters.values())[1:]
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return 3
-    return sum(1 for p in params if p.name not in ATTR_NAMES)
-
-
-FUNCTIONS = [c for c in _all_functions() if c.__module__.startswith(("engine.ops", "engine.nn"))]
+ARITY = _arities()
+FUNCTIONS = op_classes()
 
 
 def test_the_enumeration_finds_the_engine_ops():
-    names = {_op_name(c) for c in FUNCTIONS}
+    names = {c.op for c in FUNCTIONS}
     assert {"linear", "conv2d", "cross_entropy", "relu", "matmul"} <= names
     assert len(FUNCTIONS) >= 30
 
 
 @pytest.mark.parametrize("cls", FUNCTIONS, ids=lambda c: c.__name__)
 def test_every_op_is_narrated_with_its_shapes(cls):
-    op = _op_name(cls)
-    assert op in narrated_ops(), f"{cls.__name__} (op {op!r}) has no narration"
-    shapes = [(3 + k, 5 + k) for k in range(_arity(cls))]
+    op = cls.op
+    assert cls.narrate is not None and op in narrated_ops(), \
+        f"{cls.__name__} (op {op!r}) has no narration"
+    shapes = [(3 + k, 5 + k) for k in range(ARITY.get(cls, 1))]
     text = narrate(op, shapes, (9, 11), "forward", scope="block")
     assert text.forward and text.backward
     assert "(9, 11)" in text.forward

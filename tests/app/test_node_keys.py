@@ -13,7 +13,7 @@ class Describer(sg.Observer):
 
     def on_forward(self, node):
         out = node.output
-        self.nodes.append(self.keys.describe(node, out.data.shape, out.data.dtype,
+        self.nodes.append(self.keys.describe(node, out.array.shape, out.array.dtype,
                                              out.requires_grad))
 
 

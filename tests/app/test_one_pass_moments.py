@@ -1,4 +1,4 @@
-"""The compiled one-pass moments against numpy's five passes (app.debugging.history.numpy_moments)."""
+"""The compiled one-pass moments against numpy's five passes (app.debugging.statistics.numpy_moments)."""
 import logging
 import sys
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import app.debugging.one_pass_moments as opm
-from app.debugging.history import numpy_moments
+from app.debugging.statistics import numpy_moments
 
 
 def _arrays(n, dtype):

@@ -37,7 +37,7 @@ def test_save_then_load_gives_an_equal_project(tmp_path):
     save_project(path, project)
     assert load_project(path) == project
     assert json.loads(path.read_text(encoding="utf-8"))["schema"] == 1
-    assert not weights_path(path).exists()
+    assert weights_path(path) is None
 
 
 def test_weights_round_trip_into_a_fresh_build(tmp_path):
@@ -83,9 +83,10 @@ def test_weights_with_missing_or_unknown_keys_or_objects(tmp_path):
 def test_saving_without_weights_removes_stale_ones(tmp_path):
     path = tmp_path / "demo.json"
     save_project(path, sample_project(), build(sample_project()).model.state_dict())
-    assert weights_path(path).exists()
+    stale = weights_path(path)
+    assert stale.exists()
     save_project(path, sample_project())
-    assert not weights_path(path).exists()
+    assert weights_path(path) is None and not stale.exists()
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
@@ -112,7 +113,7 @@ def test_save_failing_at_fsync_keeps_the_previous_save(tmp_path, monkeypatch):
     def broken_fsync(fd):
         raise OSError("I/O error")
 
-    monkeypatch.setattr("app.project.files.os.fsync", broken_fsync)
+    monkeypatch.setattr("app.project.atomic.os.fsync", broken_fsync)
     with pytest.raises(OSError):
         save_project(path, changed)
     assert path.read_bytes() == before

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from app.project.build import BuildError, build
 from app.project.files import (ProjectError, dumps, load_project, load_weights, loads,
-                              project_from_dict)
+                              project_from_dict, weights_path)
 from app.project.validation import validate
 
 from .project_mutations import (BAD_VALUES, MUTATIONS, WEIGHT_MUTATIONS, bad_weights, mutate,
@@ -68,7 +68,7 @@ def test_the_preset_weights_saved_with_the_project_load(tmp_path):
     for name in sorted(TEXTS):
         project, state = saved_preset(name, tmp_path)
         model = build(load_project(tmp_path / f"{name}.json")).model
-        load_weights(tmp_path / f"{name}.npz", model, tmp_path / f"{name}.json")
+        load_weights(weights_path(tmp_path / f"{name}.json"), model, tmp_path / f"{name}.json")
         for key, array in model.state_dict().items():
             np.testing.assert_array_equal(array, state[key])
 

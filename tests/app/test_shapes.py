@@ -38,7 +38,8 @@ def test_lstm_stack_with_embedding():
     assert shapes(rows) == [(7, 6), (7, 5), (7, 5), (4,), (3,)]
     assert rows[1].param_shapes == {"weight_ih_l0": (20, 6), "weight_hh_l0": (20, 5),
                                     "bias_ih_l0": (20,), "bias_hh_l0": (20,)}
-    assert rows[3].constructor == dict(input_size=5, hidden_size=4)
+    assert rows[1].constructor == dict(input_size=6, hidden_size=5, return_sequence=True)
+    assert rows[3].constructor == dict(input_size=5, hidden_size=4, return_sequence=False)
 
 
 def test_row_causing_a_mismatch_and_rows_after_it():

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from app.project.build import BuildError, build
-from app.debugging.debugger import LOSS_SCOPE, Debugger
+from app.debugging.debugger import Debugger
+from app.debugging.interface import LOSS_SCOPE
 from app.project.presets import list_presets, load_preset
 from app.project.specs import LayerSpec
 from app.debugging.static_build import compile_project
@@ -43,7 +44,7 @@ def test_every_preset_compiles_and_its_first_loss_is_the_dynamic_one(name):
     static = compile_project(built, project.train)
     x, y = first_batch(built)
     expected = dynamic_loss(built, x, y)
-    assert static.step(x.data, y.data) == pytest.approx(expected, rel=1e-5)
+    assert static.step(x.array, y.array) == pytest.approx(expected, rel=1e-5)
     assert static.loss_key.startswith(f"{LOSS_SCOPE}/")
     assert [p.name for p in static.passes] == ["constant_folding", "cse", "dce", "fusion",
                                                "memory_planning"]
@@ -61,7 +62,7 @@ def test_a_layer_that_needs_the_batch_size_gets_a_graph_per_batch_size():
     assert static.written.placeholders()[0].shape[0] == project.train.batch_size
     half = slice(0, project.train.batch_size // 2)
     expected = dynamic_loss(built, x[half], y[half])
-    assert static.step(x.data[half], y.data[half]) == pytest.approx(expected, rel=1e-5)
+    assert static.step(x.array[half], y.array[half]) == pytest.approx(expected, rel=1e-5)
 
 
 def test_a_layer_static_mode_cannot_compile_is_named_with_its_input_shape():
@@ -106,9 +107,9 @@ def test_fetched_tensors_are_the_layers_values(xor):
     static = compile_project(built, project.train, ("0/linear#0", "1/tanh#0"))
     x, y = first_batch(built)
     weight, bias = (p.numpy().copy() for p in built.model[0].parameters())
-    static.step(x.data, y.data)
+    static.step(x.array, y.array)
     linear = static.fetched["0/linear#0"]
-    np.testing.assert_allclose(linear, x.data @ weight.T + bias, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(linear, x.array @ weight.T + bias, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(static.fetched["1/tanh#0"], np.tanh(linear), rtol=1e-5,
                                atol=1e-6)
 
@@ -125,7 +126,7 @@ def test_fetching_a_fused_intermediate_keeps_it_and_says_what_it_cost(xor):
     assert after.peak_bytes_change == after.peak_bytes_after - static.peak_bytes_after
     assert static.recompile_seconds is None
     x, y = first_batch(after.built)
-    after.step(x.data, y.data)
+    after.step(x.array, y.array)
     tanh = after.fetched["1/tanh#0"]  # d tanh = 1 - tanh², which sub computes
     np.testing.assert_allclose(after.fetched["1/sub#0"], 1 - tanh * tanh, rtol=1e-5, atol=1e-6)
 
@@ -135,8 +136,8 @@ def test_fetching_a_fused_node_fetches_its_chains_result(xor):
     after = static.with_fetches(("2/fused#0",))
     assert after.fused_keys == {"2/fused#0"}
     x, y = first_batch(after.built)
-    after.step(x.data, y.data)
-    assert after.fetched["2/fused#0"].shape == (len(x.data), 8)
+    after.step(x.array, y.array)
+    assert after.fetched["2/fused#0"].shape == (len(x.array), 8)
 
 
 def test_an_unknown_fetch_is_refused_by_name(xor):

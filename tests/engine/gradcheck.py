@@ -59,9 +59,9 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0):
             continue
         assert t.grad is not None, f"input {i} received no gradient"
         assert t.grad.shape == t.shape, f"input {i}: grad {t.grad.shape} != {t.shape}"
-        flat = t.data.reshape(-1)
+        flat = t.array.reshape(-1)
         numeric = numeric_gradient(value, flat, range(flat.size), eps)
-        np.testing.assert_allclose(t.grad.data.reshape(-1), numeric, atol=atol, rtol=rtol,
+        np.testing.assert_allclose(t.grad.array.reshape(-1), numeric, atol=atol, rtol=rtol,
                                    err_msg=f"gradient of input {i}")
         checked += 1
     assert checked, "no input requires grad: nothing was checked"

@@ -70,9 +70,9 @@ def gradcheck(module, inputs, eps=1e-6, rtol=1e-5, atol=1e-8, samples=12, seed=0
     targets += list(module.named_parameters())
     assert targets
     for name, t in targets:
-        assert t.data.dtype == np.float64, name
-        flat = t.data.reshape(-1)
+        assert t.array.dtype == np.float64, name
+        flat = t.array.reshape(-1)
         picks = rng.choice(flat.size, size=min(samples, flat.size), replace=False)
-        analytic = t.grad.data.reshape(-1)[picks]
+        analytic = t.grad.array.reshape(-1)[picks]
         numeric = numeric_gradient(value, flat, picks, eps)
         np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol, err_msg=name)

@@ -238,7 +238,7 @@ def test_detach_cuts_the_graph():
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 6.0])
     d = y.detach()
     assert not d.requires_grad and d.is_leaf
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d.array, y.array)
 
 
 def test_second_backward_needs_retain_graph():
@@ -276,8 +276,8 @@ def test_broadcast_gradients_are_reduced_to_each_input_shape():
 def test_leaf_gradients_are_writable_arrays_of_their_own(fn):
     x = sg.randn(3, 4, requires_grad=True)
     fn(x).backward()
-    assert x.grad.data.flags.writeable and x.grad.data.base is None
-    x.grad.data += 1.0  # in-place edits work, as on torch's .grad
+    assert x.grad.array.flags.writeable and x.grad.array.base is None
+    x.grad.array += 1.0  # in-place edits work, as on torch's .grad
     assert x.grad.shape == (3, 4)
 
 
@@ -317,7 +317,7 @@ def test_dtype_rules():
 
 def test_tensor_attributes():
     t = sg.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
-    assert isinstance(t.data, np.ndarray)
+    assert isinstance(t.array, np.ndarray)
     assert t.grad is None and t.requires_grad and t.is_leaf and t.name is None
     assert t.shape == (1, 3) and t.ndim == 2 and t.dtype == np.float32 and t.device == "cpu"
     y = t * 2.0
@@ -332,7 +332,7 @@ def test_numpy_item_and_conversions():
     assert float(t[0, 0]) == 1.5 and int(sg.tensor(3)) == 3
     assert t.to("cpu") is t
     x = t.numpy()
-    assert np.shares_memory(x, t.data)  # no copy on the CPU
+    assert np.shares_memory(x, t.array)  # no copy on the CPU
 
 
 @pytest.mark.parametrize("fn", [lambda t: t.sum(), lambda t: t.mean(), lambda t: t[0] @ t[1],

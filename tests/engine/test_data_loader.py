@@ -111,7 +111,7 @@ def test_loader_keeps_token_inputs_integer_and_regression_targets_float():
 def test_registry_lists_every_dataset_with_its_parameters():
     generated = {"xor", "circles", "spirals", "gaussians", "moons", "sine", "shapes", "digits",
                  "parity", "sum", "recall_first"}
-    assert generated | {"mnist_idx", "csv", "npz"} == set(DATASETS)
+    assert generated | {"mnist_idx", "csv", "npz", "image_folder"} == set(DATASETS)
     assert DATASETS["spirals"].params == {"n": 200, "noise": 0.05, "seed": 0}
     assert DATASETS["shapes"].params["size"] == 16 and DATASETS["shapes"].kind == "image"
     assert DATASETS["csv"].params["path"] is REQUIRED

@@ -120,7 +120,7 @@ def test_device_mismatch_message_names_both_devices(monkeypatch):
     """The message builder, with one array pretending to live on the GPU (the real mix is
     tested in test_gpu.py)."""
     a, b = sg.randn(2, 3), sg.randn(4, 5)
-    monkeypatch.setattr(autograd, "device_of", lambda arr: "cuda" if arr is b.data else "cpu")
+    monkeypatch.setattr(autograd, "device_of", lambda arr: "cuda" if arr is b.array else "cpu")
     with sg.scope("fc"), pytest.raises(sg.DeviceError) as err:
         a @ b
     message = str(err.value)

@@ -23,11 +23,11 @@ def test_pool_larger_than_input():
 
 
 def test_lstm_input_and_state_shapes():
-    lstm = nn.Sequential(nn.LSTM(3, 4))
+    lstm = nn.Sequential(nn.LSTM(3, 4, batch_first=True))
     with pytest.raises(sg.ShapeError, match=r"LSTM in '0'.*input_size=3.*\(2, 5, 2\)"):
         lstm(sg.randn(2, 5, 2))
     with pytest.raises(sg.ShapeError, match=r"LSTM.*\(1, 2, 4\).*\(1, 3, 4\)"):
-        nn.LSTM(3, 4)(sg.randn(2, 5, 3), (sg.zeros(1, 3, 4), sg.zeros(1, 3, 4)))
+        nn.LSTM(3, 4, batch_first=True)(sg.randn(2, 5, 3), (sg.zeros(1, 3, 4), sg.zeros(1, 3, 4)))
 
 
 def test_layer_norm_shape():

@@ -18,7 +18,7 @@ def double(module, seed=0):
     module.double()
     rng = np.random.default_rng(seed)
     for p in module.parameters():
-        p.data = p.data + 0.5 * rng.standard_normal(p.shape)
+        p.array = p.array + 0.5 * rng.standard_normal(p.shape)
     return module
 
 
@@ -52,7 +52,7 @@ def test_lstm_initial_state_gradient():
     class WithState(nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = nn.LSTM(2, 3)
+            self.lstm = nn.LSTM(2, 3, batch_first=True)
 
         def forward(self, x, h, c):
             return self.lstm(x, (h, c))
@@ -88,7 +88,7 @@ def test_gradcheck_catches_a_wrong_gradient():
             return np.tanh(a)
 
         def backward(self, gy):
-            return (gy * 1.01 * (1 - np.tanh(self.inputs[0].data) ** 2),)
+            return (gy * 1.01 * (1 - np.tanh(self.inputs[0].array) ** 2),)
 
     class Layer(nn.Module):
         def forward(self, x):

@@ -73,7 +73,7 @@ def test_lstm(num_layers, batch_first):
 
 
 def test_lstm_with_initial_state():
-    ours, theirs = nn.LSTM(3, 4), tnn.LSTM(3, 4, batch_first=True)
+    ours, theirs = nn.LSTM(3, 4, batch_first=True), tnn.LSTM(3, 4, batch_first=True)
     h0, c0 = randn(1, 2, 4, seed=1), randn(1, 2, 4, seed=2)
 
     class WithState(tnn.Module):  # takes (x, h0, c0) so every input gets a gradient
@@ -96,7 +96,8 @@ def test_lstm_with_initial_state():
 
 
 def test_lstm_without_bias():
-    compare_with_torch(nn.LSTM(3, 4, bias=False), tnn.LSTM(3, 4, batch_first=True, bias=False),
+    compare_with_torch(nn.LSTM(3, 4, bias=False, batch_first=True),
+                       tnn.LSTM(3, 4, batch_first=True, bias=False),
                        [randn(2, 3, 3)])
 
 

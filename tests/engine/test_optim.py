@@ -90,11 +90,11 @@ def test_adam_steps_by_hand(decoupled):
 
 def test_updates_are_in_place_and_skip_params_without_grad():
     a, b = param([1.0]), param([2.0])
-    array = a.data
+    array = a.array
     opt = optim.SGD([a, b], lr=1.0)
     a.grad = sg.tensor([0.25])
     opt.step()
-    assert a.data is array and a.numpy()[0] == 0.75 and b.numpy()[0] == 2.0
+    assert a.array is array and a.numpy()[0] == 0.75 and b.numpy()[0] == 2.0
     opt.zero_grad()
     assert a.grad is None
 

@@ -7,7 +7,7 @@ import pytest
 
 import engine as sg
 from engine import nn, optim
-from engine.backend import inject_out_of_memory
+from engine.testing import inject_out_of_memory
 
 OPTIMIZERS = {
     "sgd": lambda ps: optim.SGD(ps, lr=0.1),

@@ -65,21 +65,21 @@ def test_a_submodule_called_alone_is_its_own_root():
 
 
 def test_lstm_gate_ops_carry_the_lstm_path():
-    model = nn.Sequential(nn.Linear(3, 3), nn.LSTM(3, 4))
+    model = nn.Sequential(nn.Linear(3, 3), nn.LSTM(3, 4, batch_first=True))
     steps = 5
     with sg.observe(Recorder()) as rec:
         out, _ = model(sg.randn(2, steps, 3))
         out.sum().backward()
     lstm_ops = Counter(op for op, scope in rec.forward if scope == "1")
-    assert lstm_ops["linear"] == 2 * steps
+    assert lstm_ops["linear"] == 4 * steps  # one per gate
     assert lstm_ops["sigmoid"] == 3 * steps
     assert lstm_ops["tanh"] == 2 * steps
     assert lstm_ops["mul"] == 3 * steps
-    assert lstm_ops["add"] == 2 * steps
+    assert lstm_ops["add"] == steps + 1  # c = f*c + i*g; the two biases summed once
     assert [scope for op, scope in rec.forward if op == "linear"][0] == "0"
     assert rec.forward[-1] == ("sum", "")
     backward_ops = Counter(op for op, scope in rec.backward if scope == "1")
-    assert backward_ops["sigmoid"] == 3 * steps and backward_ops["linear"] == 2 * steps
+    assert backward_ops["sigmoid"] == 3 * steps and backward_ops["linear"] == 4 * steps
 
 
 def test_batchnorm_and_layernorm_ops_are_scoped():

@@ -85,8 +85,8 @@ def test_undo_redo_of_add_remove_reorder_and_merged_edits(window):
     stack.redo()
     stack.redo()
     assert types()[:2] == [start[2], start[0]]
-    assert window.undo_action.shortcut().toString() == "Ctrl+Z"
-    assert "Ctrl+Shift+Z" in [s.toString() for s in window.redo_action.shortcuts()]
+    assert window.menus.undo.shortcut().toString() == "Ctrl+Z"
+    assert "Ctrl+Shift+Z" in [s.toString() for s in window.menus.redo.shortcuts()]
 
 
 def test_drop_reorders_the_rows(window):

@@ -81,5 +81,51 @@ def test_steps_on_an_invalid_network_exit_non_zero_naming_the_layer(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
                                "XDG_DATA_HOME": str(tmp_path / "data")})
-    assert done.returncode == 2
+    assert done.returncode == 1  # a refused input
     assert "layer 1 (Conv2d): expects input (channels, height, width), got (32,)" in done.stderr
+
+
+SCRIPT_PROJECT_STEPS = ["--steps", "2"]
+
+
+def script_file(tmp_path):
+    from app.project.presets import load_preset
+    from app.project import save_project
+    path = tmp_path / "script.json"
+    save_project(path, load_preset("dynamic_depth"))
+    return path
+
+
+def test_a_script_project_is_refused_without_trust_script(tmp_path, capsys):
+    path = script_file(tmp_path)
+    assert cli.main(["--open", str(path), *SCRIPT_PROJECT_STEPS]) == 2
+    err = capsys.readouterr().err
+    assert "holds a script (Python code)" in err and "--trust-script" in err
+
+
+@pytest.fixture
+def headless_data(tmp_path, monkeypatch):
+    """The window's app-data folder in tmp_path (cli.main makes the window itself)."""
+    import widgets.window.main_window as main_window
+    monkeypatch.setattr(main_window, "default_data_dir", lambda: tmp_path / "appdata")
+
+
+def test_save_after_steps_writes_the_project_and_the_trained_weights(qtbot, tmp_path,
+                                                                     headless_data, capsys):
+    from app.project import load_project, load_weights, weights_path
+    from app.project.build import build
+    import numpy as np
+    out = tmp_path / "trained.json"
+    assert cli.main(["--preset", "xor", "--steps", "3", "--save", str(out)]) == 0
+    project = load_project(out)
+    model, initial = build(project).model, build(project).model.state_dict()
+    load_weights(weights_path(out), model, out)
+    assert any(not np.array_equal(model.state_dict()[k], initial[k]) for k in initial)
+
+
+def test_trust_script_runs_a_script_project_and_saves_it(qtbot, tmp_path, headless_data):
+    from app.project import load_project, weights_path
+    path, out = script_file(tmp_path), tmp_path / "out.json"
+    assert cli.main(["--open", str(path), "--trust-script", *SCRIPT_PROJECT_STEPS,
+                     "--save", str(out)]) == 0
+    assert load_project(out).network.script and weights_path(out) is not None

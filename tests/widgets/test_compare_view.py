@@ -2,6 +2,12 @@
 table filled, live timings of both modes, and Add to fetch list with its recompile cost."""
 import re
 
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from widgets.compare_view import READABLE_SCALE
+
 from .window_setup import open_window, window  # noqa: F401  (fixture)
 
 SCREENSHOT = "/tmp/compare.png"
@@ -52,8 +58,9 @@ def test_compare_shows_both_graphs_passes_and_live_timings(window, qtbot):
     assert view.timing_button.isChecked()
     timings = window.compare.timing.timings()
     assert timings.dynamic_steps > 0 and timings.static_steps > 0
-    view.enlarge_button.click()  # a large floating window, as a lecture shows it
-    assert window.docks["graph"].isFloating()
+    view.graphs_button.click()  # the graphs fill the tab, in place: nothing floats
+    assert view.details.isHidden() and view.figures.isHidden()
+    assert not window.docks["graph"].isFloating()
     qtbot.waitUntil(lambda: window.compare.timing.timings().static_steps > 2 * timings.static_steps,
                     timeout=20000)
     window.compare.poll()
@@ -116,3 +123,24 @@ def test_timing_stops_while_hidden_and_when_the_window_closes(window, qtbot):
     assert timing is not None and timing.running
     window.close()
     assert not timing.running and window.compare.timing is None
+
+
+def test_the_two_graphs_move_together_at_a_readable_scale(window, qtbot):
+    view = open_compare(window, qtbot)
+    written, compiled = view.written_view, view.compiled_view
+    for graph in (written, compiled):
+        assert graph.transform().m11() >= READABLE_SCALE
+    key = next(k for k in compiled.items if k in written.items)
+    compiled.select_node(key)
+    assert written.selected_key() == key  # selection follows
+    other = next(k for k in written.items if k in compiled.items and k != key)
+    written.select_node(other)
+    assert compiled.selected_key() == other
+    qtbot.wait(100)  # the tab's layout settles (a resize fits the graphs again)
+    before = compiled.transform().m11()
+    centre = QPointF(compiled.viewport().rect().center())
+    wheel = QWheelEvent(centre, compiled.viewport().mapToGlobal(centre), QPoint(0, 0),
+                        QPoint(0, 120), Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(compiled.viewport(), wheel)
+    qtbot.waitUntil(lambda: abs(written.transform().m11() - compiled.transform().m11()) < 1e-9)
+    assert compiled.transform().m11() > before  # zoomed in, and the other graph with it

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from app.project.presets import load_preset
 from engine import backend
-from engine.backend import inject_out_of_memory
+from engine.testing import inject_out_of_memory
 
 from .window_setup import open_window, wait_idle
 
@@ -59,6 +59,7 @@ def test_without_cupy_the_status_bar_says_so_and_one_click_switches_to_cpu(
         device = window.config.device
         assert not device.model().item(device.findText("cuda")).isEnabled()
         qtbot.mouseClick(status.cpu_offer, Qt.LeftButton)
+        assert window.questions == []  # the offer was the user's choice: no second question
         assert window.session.project.train.device == "cpu"
         assert window.config.device.currentText() == "cpu"
         assert not status.fault.isVisible() and not status.cpu_offer.isVisible()

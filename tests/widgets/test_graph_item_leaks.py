@@ -42,8 +42,8 @@ def looped(repeats, head_scope="head"):
 
 def expected_items(view):
     """What the shown graph needs: a node item per shown node, a frame per layer, and the
-    two edge paths (data flow, gradient flow)."""
-    return len(view.shown.nodes) + len(view.shown.groups()) + 2
+    four edge paths (data flow, gradient flow, waiting for backward, far edges)."""
+    return len(view.shown.nodes) + len(view.shown.groups()) + 4
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The graph view (offscreen): selection, breakpoints, collapse, incremental updates,
-colouring, export, and a breakpoint set through the view stopping the debugger."""
+colouring, export, and a breakpoint set through the view stopping the run."""
 import sys
 import xml.etree.ElementTree as ET
 
@@ -8,13 +8,13 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
-from app.debugging.breakpoints import Breakpoint
-from app.debugging.debugger import Debugger
 from app.debugging.node_keys import GraphNode
-from tests.app.debugger_setup import command, mlp_run
+from app.project.presets import load_preset
+from app.session import Session
 from widgets.graph_items import FrameItem, NodeItem
 from widgets.graph_view import GraphView
 from widgets.tensor_inspector import TensorInspector
+from widgets.window.feeds import GraphFeed
 
 
 def chain(layers, extra=()):
@@ -145,25 +145,27 @@ def test_export_png_and_svg(view, tmp_path):
     assert "0/linear#0"[2:] in (tmp_path / "g.svg").read_text()  # labels are drawn as text
 
 
-def test_breakpoint_set_through_the_view_stops_the_debugger_there(view, qtbot):
-    debugger = Debugger(mlp_run())
+def test_breakpoint_set_through_the_view_stops_the_run_there(view, qtbot):
+    session = Session()
     try:
-        state = command(debugger, "step_phase")  # end of forward: the graph is known
-        view.set_graph(state.graph)
-        view.breakpoint_toggled.connect(
-            lambda key, kind: debugger.toggle_breakpoint(
-                Breakpoint.node(key) if kind == "node" else Breakpoint.layer(key)))
-        target = [n.key for n in state.graph if n.op == "relu"][-1]
+        session.set_project(load_preset("xor"))
+        GraphFeed(session, view)  # the window's wiring: F9 reaches the session
+        session.step("phase")  # end of forward: the graph is known
+        assert session.wait(10)
+        session.pump()
+        target = [n.key for n in session.graph if n.op == "tanh"][-1]
         view.select_node(target)
         qtbot.keyClick(view, Qt.Key_F9)
-        assert debugger.breakpoints() == [Breakpoint.node(target)]
-        state = command(debugger, "run")
+        assert session.breakpoint_targets == {target}
+        session.run()
+        assert session.wait(10)
+        session.pump()
+        state = session.state
         assert state.status == "paused" and state.last_hit.kind == "node"
         assert state.key == target and state.phase == "backward"
-        view.set_current(state.key)
         assert view.items[target].current
     finally:
-        debugger.close()
+        session.close()
 
 
 def test_frames_and_nodes_are_plain_items(view):

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from app.debugging.history import History
+from app.session_reads import array_stats
 from widgets.tensor_inspector import TensorInspector
 from widgets.tensor_plots import channel_grid
 from widgets.timeline import Timeline
@@ -22,15 +23,17 @@ def table_column(w, col):
 def test_2d_value_and_gradient_are_heatmaps_with_their_data(inspector):
     value = np.arange(12, dtype=np.float32).reshape(3, 4)
     grad = -value
-    inspector.show_node("0/linear#0", value, grad)
+    inspector.show_node("0/linear#0", value, grad,
+                        {"value": array_stats(value), "grad": array_stats(grad)})
     assert inspector.value_plot.mode == inspector.grad_plot.mode == "image"
     assert inspector.value_plot.image.image.shape == (3, 4)
     np.testing.assert_array_equal(inspector.grad_plot.image.image, grad)
     assert inspector.value_plot.colorbar.levels() == (0.0, 11.0)
     assert inspector.grad_plot.colorbar.levels() == (-11.0, 11.0)  # centred: diverging map
     assert "shape 3×4" in inspector.header.text() and "float32" in inspector.header.text()
-    assert table_column(inspector, 0)[0] == "5.5"  # the mean, computed when not given
+    assert table_column(inspector, 0)[0] == "5.5"  # the mean
     assert table_column(inspector, 0)[3] == "11"  # the max
+    assert table_column(inspector, 1)[2] == "-11"  # the gradient's min
     _, counts = inspector.value_plot.hist_curve.getData()
     assert counts.sum() == 12
 

@@ -5,8 +5,6 @@ import xml.etree.ElementTree as ET
 import numpy as np
 from PySide6.QtGui import QImage
 
-from widgets.window.lecture import check_selected_gradient, export_graph, export_pytorch_to
-
 from .window_setup import wait_idle, window  # noqa: F401  (fixture)
 
 
@@ -40,7 +38,7 @@ def test_check_gradient_of_the_selected_parameter(window):
     step(window, "step_iteration")
     window.session.select("2.weight")
     before = window.session.built.model.state_dict()
-    check = check_selected_gradient(window)
+    check = window.gradient_checks.check_now()
     assert check is not None and check.passed()
     assert "agrees" in window.statusBar().currentMessage()
     after = window.session.built.model.state_dict()
@@ -50,18 +48,18 @@ def test_check_gradient_of_the_selected_parameter(window):
 def test_check_gradient_asks_for_a_parameter(window):
     step(window, "step_op")
     window.session.select("0/linear#0")
-    assert check_selected_gradient(window) is None
+    assert window.gradient_checks.check_now() is None
     assert "select a parameter" in window.statusBar().currentMessage()
 
 
 def test_export_pytorch_code_and_graph(window, tmp_path):
     step(window, "step_iteration")
-    assert export_pytorch_to(window, tmp_path / "torch")
+    assert window.exports.pytorch_to(tmp_path / "torch")
     script = (tmp_path / "torch" / "model.py").read_text(encoding="utf-8")
     compile(script, "model.py", "exec")
     with np.load(tmp_path / "torch" / "weights.npz", allow_pickle=False) as weights:
         assert set(weights.files) == set(window.session.built.model.state_dict())
-    assert export_graph(window, tmp_path / "g.png", "png")
+    assert window.exports.graph_to(tmp_path / "g.png", "png")
     assert not QImage(str(tmp_path / "g.png")).isNull()
-    assert export_graph(window, tmp_path / "g.svg", "svg")
+    assert window.exports.graph_to(tmp_path / "g.svg", "svg")
     assert ET.parse(tmp_path / "g.svg").getroot().tag.endswith("svg")

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from app.project.presets import list_presets, load_preset
-from app.project import dumps, load_project
+from app.project import dumps, load_project, weights_path
 from app.debugging.steps import run_steps
 
 from .window_setup import open_window, wait_idle, window  # noqa: F401  (fixture)
@@ -19,7 +19,8 @@ def trigger(window, name):
 
 def test_shortcuts_follow_the_ide_conventions(window):
     shortcuts = {name: a.shortcut().toString() for name, a in window.debug_actions.actions.items()}
-    assert shortcuts == {"run": "F5", "pause": "F6", "step_op": "F11", "step_layer": "F10",
+    assert shortcuts == {"run": "F5", "run_n": "Ctrl+F5", "run_epoch": "Ctrl+Shift+F5",
+                         "pause": "F6", "step_op": "F11", "step_layer": "F10",
                          "step_out": "Shift+F11", "step_phase": "Ctrl+F11",
                          "step_iteration": "Ctrl+F10", "reset": "Shift+F5",
                          "toggle_breakpoint": "F9"}
@@ -95,7 +96,7 @@ def test_save_and_open_round_trip(window, tmp_path):
     assert window.undo_stack.isClean() and window.windowTitle().startswith("net.json ")
     weights = window.session.built.model.state_dict()
     assert json.loads(path.read_text())["network"]["layers"][0]["params"] == {"out_features": 24}
-    assert path.with_suffix(".npz").is_file()
+    assert weights_path(path).is_file()
 
     saved = dumps(window.session.project)
     window.set_project(load_preset("xor"))
@@ -136,6 +137,7 @@ def test_autosave_is_offered_after_a_crash(qtbot, tmp_path):
     first.write_autosave()
     edited = dumps(first.session.project)
     first.session.close()  # a crash: no clean exit
+    first.autosave._lock.release()  # (the OS releases a dead process's lock)
 
     second = open_window(qtbot, data, preset=None)
     second.ask = lambda question: "did not close cleanly" in question

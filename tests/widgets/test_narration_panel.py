@@ -1,16 +1,22 @@
-"""The narration panel shows the current node's narration and follows the session."""
+"""The narration panel shows the current node's narration and, fed by NarrationFeed,
+follows the session."""
 from app.debugging.debugger import Debugger
 from app.teaching.narration import parameter_shapes
 from widgets.narration_panel import EMPTY_TEXT, NarrationPanel
+from widgets.window.feeds import NarrationFeed
 
 from tests.app.debugger_setup import command, mlp_run
 
 
 class FakeSession:
-    """What the panel reads of app.session.Session: state, built, subscribe."""
+    """What the narration feed reads of app.session.Session: state, parameter shapes,
+    subscribe."""
 
     def __init__(self, built):
         self.state, self.built, self.listeners = None, built, []
+
+    def parameter_shapes(self):
+        return parameter_shapes(self.built.model)
 
     def subscribe(self, fn):
         self.listeners.append(fn)
@@ -23,7 +29,8 @@ class FakeSession:
 def test_panel_shows_and_follows_the_state(qtbot):
     run = mlp_run(sizes=(2, 8, 2), batch=16)
     session = FakeSession(run)
-    panel = NarrationPanel(session)
+    panel = NarrationPanel()
+    NarrationFeed(session, panel)
     qtbot.addWidget(panel)
     assert panel.toPlainText() == EMPTY_TEXT
     debugger = Debugger(run)

@@ -2,14 +2,20 @@
 autosave) in a temporary directory and message boxes replaced by a record."""
 import pytest
 
+from widgets.cli import prefer_the_ui_thread
 from widgets.window.main_window import MainWindow
 from app.project.presets import load_preset
 
 
 def open_window(qtbot, data_dir, preset="spirals"):
+    prefer_the_ui_thread()  # as the command line does at start-up
     window = MainWindow(data_dir=data_dir, restore_layout=False)
     window.errors = []
     window.show_error = lambda title, message: window.errors.append((title, message))
+    window.file_actions.ask_save = lambda name: "discard"  # tests of the questions set theirs
+    window.file_actions.ask_trust = lambda source, origin, action: True
+    window.questions = []  # yes/no questions (an edit that resets training): answered yes
+    window.ask = lambda question: window.questions.append(question) or True
     qtbot.addWidget(window)
     if preset:
         window.set_project(load_preset(preset))
@@ -25,6 +31,6 @@ def window(qtbot, tmp_path):
 
 def wait_idle(window, timeout=10.0):
     """Wait for the debugger to stop or pause, then bring the session up to date."""
-    assert window.session.debugger.wait(timeout)
+    assert window.session.wait(timeout)
     window.session.pump()
     return window.session.state

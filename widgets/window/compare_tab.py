@@ -9,31 +9,11 @@ is hidden and when the project changes (the figures are then marked stale).
 """
 import threading
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-
-from widgets.compare_view import CompareView
+from PySide6.QtCore import QObject, QTimer
 
 from app.teaching.compare import Comparison, FetchCost, LiveTiming, Timings
 
 REFRESH_MS = 250
-ENLARGED_SIZE = (1200, 820)
-
-
-def add_compare_view(window):
-    """Create the compare view and its controller; returns the (title, widget) tab."""
-    window.compare_view = CompareView()
-    window.compare_view.enlarge_requested.connect(lambda: enlarge_graph_dock(window))
-    window.compare = CompareController(window.session, window.compare_view, window)
-    window.installEventFilter(window.compare)  # closing the window stops the timing worker
-    return ("Dynamic vs static", window.compare_view)
-
-
-def enlarge_graph_dock(window, size=ENLARGED_SIZE):
-    """Float the dock holding the graph tabs (and the compare view) at `size`."""
-    dock = window.docks.get("graph")
-    if dock is not None:
-        dock.setFloating(True)
-        dock.resize(*size)
 
 
 def _compiled_caption(comparison):
@@ -44,6 +24,9 @@ def _compiled_caption(comparison):
 
 
 class CompareController(QObject):
+    """Feeds the compare view: builds the comparison in a thread on Compare, times both modes
+    while the tab is visible, recompiles for a fetch request; `close()` stops it all."""
+
     def __init__(self, session, view, parent=None):
         super().__init__(parent)
         self.session = session
@@ -68,7 +51,7 @@ class CompareController(QObject):
     def refresh(self):
         """Compile the session's project and start timing (the work runs in a thread)."""
         session = self.session
-        if session.built is None or self._building:
+        if not session.has_model or self._building:
             self.view.show_message(f"Cannot compare: {session.run_blocker() or 'building…'}")
             return
         self.stop_timing()
@@ -84,6 +67,7 @@ class CompareController(QObject):
                          name="compare-build", daemon=True).start()
 
     def add_fetch(self, key):
+        """Fetch node `key` too: on the timing worker, else recompiled in a thread."""
         if self.timing is not None and self.timing.running:
             self.timing.request_fetch(key)
         elif self.comparison is not None:
@@ -91,19 +75,16 @@ class CompareController(QObject):
                              name="compare-fetch", daemon=True).start()
 
     def stop_timing(self):
+        """Stop timing both modes (the figures stay shown)."""
         if self.timing is not None:
             self.timing.stop()
             self.timing = None
         self.view.set_timing_running(False, enabled=self.comparison is not None)
 
     def close(self):
+        """Stop the UI timer and the timing worker (the window is closing)."""
         self.timer.stop()
         self.stop_timing()
-
-    def eventFilter(self, watched, event):
-        if event.type() == QEvent.Close:
-            self.close()
-        return False
 
     # ---- threads --------------------------------------------------------------------------------
     def _build(self, project, weights, generation):

@@ -4,10 +4,10 @@ Where the surface is computed (the model must never run on the UI thread while t
 trains it):
 - while training runs, in the debugger's worker, from its `iteration_finished` hook, at most
   `max_fps` times a second: the optimizer step is done, nothing else touches the model, and
-  the model is used in place (no copy of the weights). A 2-layer MLP on an 80x80 grid costs a
-  few milliseconds, so training barely slows down;
+  the model is used in place (no copy of the weights; Session.on_iteration_finished). A
+  2-layer MLP on an 80x80 grid costs a few milliseconds, so training barely slows down;
 - when the worker is idle (a new project, a reset, a pause or a stop; checked with
-  `debugger.wait(0)`, and only the UI thread sends commands), on the UI thread, once per
+  `Session.is_idle()`, and only the UI thread sends commands), on the UI thread, once per
   debugger state. A pause lands only between updates, so the surface is always that of the
   weights of the last completed iteration.
 Results reach the view on the UI thread, from the session's notifications (its pump).
@@ -15,7 +15,6 @@ Results reach the view on the UI thread, from the session's notifications (its p
 import threading
 import time
 
-from app.teaching.decision_surface import NotPlanar, compute_surface, planar_problem
 from app.project.script_model import ScriptError
 
 
@@ -28,69 +27,49 @@ class DecisionFeed:
         self.resolution = resolution
         self.min_interval = 1.0 / max_fps
         self._lock = threading.Lock()
-        self._pending = None  # (debugger, surface, iteration) from the worker
-        self._hooked = None  # the debugger whose worker computes surfaces
-        self._shown = None  # (debugger id, generation, completed) last computed when idle
+        self._pending = None  # (run id, surface, iteration) from the worker
+        self._shown = None  # (run id, generation, completed) last computed when idle
         self._active = False  # the open project can have a surface (2-D inputs, builds)
-        self._checked = None  # the BuiltProject `_active` was decided for
+        self._run = None  # the session's run_id `_active` was decided for
+        self._hooked = None  # the run_id whose worker computes surfaces
         session.subscribe(self._changed)
         self._changed({"project"})
 
     def _changed(self, changes):
-        session, debugger = self.session, self.session.debugger
+        session = self.session
         # a listener notified before this one may cause a nested notification (e.g. a
         # selection) in which the new project is already in place but "project" not yet seen
-        new_project = "project" in changes or session.built is not self._checked
-        if new_project:
-            self._checked = session.built
+        new_run = "project" in changes or session.run_id != self._run
+        if new_run:
+            self._run = session.run_id
             self._shown = None
-            self._active = not self._blocked_by_project()
+            blocker = session.surface_blocker()
+            self._active = not blocker
+            if blocker:
+                self.view.show_message(blocker)
+            elif self._hooked != session.run_id:
+                self._hooked = session.run_id
+                session.on_iteration_finished(self._worker_hook(session.run_id))
         if not self._active:
-            return
-        if new_project:
-            if debugger is not self._hooked:
-                self._hooked = debugger
-                debugger.subscribe(iteration_finished=self._worker_hook(debugger))
-        if debugger is None or session.built is None:
             return
         with self._lock:
             pending, self._pending = self._pending, None
-        if pending is not None and pending[0] is debugger:
+        if pending is not None and pending[0] == session.run_id:
             self.view.show_surface(pending[1], pending[2])
-        if debugger.wait(0):
-            state = debugger.state()
-            key = (id(debugger), state.generation, state.completed)
+        if session.is_idle() and session.state is not None:
+            state = session.state
+            key = (session.run_id, state.generation, state.completed)
             if key != self._shown:
                 self._shown = key
                 with self._lock:
                     self._pending = None  # the worker is idle: what it left is not newer
                 try:
-                    self.view.show_surface(self._compute(), state.completed)
+                    self.view.show_surface(session.decision_surface(self.resolution),
+                                           state.completed)
                 except ScriptError as exc:  # a script's forward that fails on the grid
                     self.view.show_message(f"no decision surface: {exc}")
 
-    def _blocked_by_project(self):
-        """Show why there is no surface (True), or nothing when there can be one (False)."""
-        session = self.session
-        if session.project is None:
-            self.view.show_message("no project is open")
-            return True
-        if session.built is None or session.debugger is None:
-            self.view.show_message(f"the network does not build: {session.build_error}")
-            return True
-        try:
-            planar_problem(session.built.train_set)
-        except NotPlanar as exc:
-            self.view.show_message(str(exc))
-            return True
-        return False
-
-    def _compute(self):
-        return compute_surface(self.session.built, self.session.project.train.loss,
-                               self.resolution)
-
-    def _worker_hook(self, debugger):
-        built, loss_name = self.session.built, self.session.project.train.loss
+    def _worker_hook(self, run_id):
         last = [0.0]
 
         def on_iteration(iteration, loss):  # the worker thread, after the optimizer step
@@ -99,9 +78,9 @@ class DecisionFeed:
                 return
             last[0] = now
             try:
-                surface = compute_surface(built, loss_name, self.resolution)
+                surface = self.session.decision_surface(self.resolution)
             except ScriptError:  # shown by the next idle recompute; training goes on
                 return
             with self._lock:
-                self._pending = (debugger, surface, iteration + 1)
+                self._pending = (run_id, surface, iteration + 1)
         return on_iteration

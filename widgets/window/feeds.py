@@ -1,18 +1,24 @@
-"""Feeding the computation-graph view, the tensor inspector and the timeline from the session,
-and their intents (select a node, toggle a breakpoint, view an older iteration) back to it.
-The graph and the inspector refresh at once after a manual step; while the debugger free-runs
-they wait for the next stop (repainting them on every update would stall the UI thread), the
-curves, the status bar and the timeline (a few times a second) show the progress. When the
-timeline shows an older iteration, both show it as it was then, from the debugger history."""
-
-
-def running(session):
-    return session.state is not None and session.state.status == "running"
+"""How every view that shows the session is fed: by a feed (one per view; the two project
+editors share one). A feed subscribes to the session, calls its view's setters when what the
+view shows changed, and connects the view's signals (select a node, toggle a breakpoint, view
+an older iteration) back to the session's intents; views never hold the session
+(DecisionFeed, widgets/window/decision_feed.py, and BreakpointsFeed are feeds too).
+Controllers that send intents (the debugger toolbar's actions, the status bar's offers) hold
+the session. The graph and the inspector refresh at once after a manual step; while the
+debugger free-runs they wait for the next stop (repainting them on every update would stall
+the UI thread), the curves, the node table, the status bar and the timeline (a few times a
+second) show the progress. When the timeline shows an older iteration, the graph and the
+inspector show it as it was then, from the debugger history."""
+import time
 
 
 class GraphFeed:
+    """The computation graph: the session's graph, statistics, current node, breakpoints and
+    selection; clicks select, F9 toggles a breakpoint."""
+
     def __init__(self, session, graph_view):
         self.session, self.view = session, graph_view
+        self._document = None  # (path, name) of the project shown: another one starts afresh
         graph_view.node_selected.connect(session.select)
         graph_view.breakpoint_toggled.connect(self._toggled)
         session.subscribe(self._changed)
@@ -37,17 +43,21 @@ class GraphFeed:
 
     def _changed(self, changes):
         session, view = self.session, self.view
-        if running(session) and not changes & {"graph", "project"}:
+        if session.running and not changes & {"graph", "project"}:
             return  # a repaint per update would stall the UI thread; shown at the next stop
         if changes & {"graph", "project"}:
             state = session.state
-            view.set_graph(session.graph, state.new_keys if state else ())
+            document = (session.path, session.project.name if session.project else None)
+            fresh, self._document = document != self._document, document
+            view.set_graph(session.graph, state.new_keys if state else (), fresh=fresh,
+                           absent=state.absent_keys if state else None)
         if "viewed" in changes:
             self._show_iteration()
         elif changes & {"stats", "project", "state"} and session.viewed is None:
             self._show_stats()
         if changes & {"state", "project"}:
-            view.set_current(session.state.key if session.state else None)
+            state = session.state
+            view.set_current(state.key if state else None, state.phase if state else None)
         if changes & {"breakpoints", "project"}:
             view.set_breakpoints(session.breakpoint_targets)
         if "selection" in changes and session.selected in view.items:
@@ -74,25 +84,109 @@ class InspectorFeed:
     def _changed(self, changes):
         if changes & {"selection", "project", "stats", "state", "viewed"}:
             self._stale = True
-        if self._stale and not running(self.session):
+        if self._stale and not self.session.running:
             self.refresh()
 
     def refresh(self):
+        """Show the selected node now (a layer scope leaves the inspector as it is)."""
         session, key = self.session, self.session.selected
         self._stale = False
         if key is None or "/" not in key:
             return
-        device = session.project.train.device if session.project else "cpu"
-        if session.viewed is not None:
-            value, grad, stats, message = session.tensors_at(key, session.viewed)
-            message = f"iteration {session.viewed}" + (f": {message}" if message else "")
-            device = "cpu"  # the history's host copy
-        else:
-            value, grad, stats = session.value(key), session.grad(key), session.stats.get(key)
-            message = None if value is not None else session.missing_message(key)
-        self.view.set_fetch_target(key if value is None and session.can_fetch(key) else None)
-        self.view.show_node(key, value, grad, stats, session.history_series(key),
-                            message=message, device=device)
+        node = session.node_view(key)
+        self.view.set_fetch_target(key if node.value is None and session.can_fetch(key) else None)
+        self.view.show_node(key, node.value, node.grad, node.stats, node.series,
+                            message=node.message, device=node.device)
+
+
+class ProjectFeed:
+    """The project's editors (the network builder, the training configuration) show the
+    session's project; their edits reach the window's undo stack through `edit_requested`."""
+
+    def __init__(self, session, builder, config):
+        self.session, self.builder, self.config = session, builder, config
+        session.subscribe(self._changed)
+        self._changed({"project"})
+
+    def _changed(self, changes):
+        if changes & {"project", "config"}:  # "config": edited in place, the run kept
+            self.builder.show_project(self.session.project, self.session.report)
+            self.config.show_project(self.session.project)
+
+
+class CurvesFeed:
+    """The loss and accuracy curves, redrawn at most `max_fps` times a second (and at once
+    when the project changes)."""
+
+    def __init__(self, session, curves, max_fps=2):
+        self.session, self.view = session, curves
+        self.min_interval = 1.0 / max_fps
+        self._drawn_at = 0.0
+        session.subscribe(self._changed)
+
+    def _changed(self, changes):
+        if "project" in changes:
+            self.redraw()
+        elif "curves" in changes and time.perf_counter() - self._drawn_at >= self.min_interval:
+            self.redraw()
+
+    def redraw(self):
+        """Draw every point now (also used by the screenshot and after a manual step)."""
+        self._drawn_at = time.perf_counter()
+        session = self.session
+        loss = session.project.train.loss if session.project is not None else ""
+        self.view.show_curves(session.losses, session.accuracies, loss)
+
+
+class NodeTableFeed:
+    """The node table lists the graph with the latest statistics; while the debugger runs it
+    refreshes at most every `refresh_s`. A click selects the node."""
+
+    def __init__(self, session, table, refresh_s=0.5):
+        self.session, self.view, self.refresh_s = session, table, refresh_s
+        self._shown_at = 0.0
+        table.node_selected.connect(session.select)
+        session.subscribe(self._changed)
+
+    def _changed(self, changes):
+        if self.session.running and not changes & {"graph", "project"}:
+            if time.perf_counter() - self._shown_at < self.refresh_s:
+                return
+        if changes & {"graph", "stats", "state", "breakpoints", "project", "selection"}:
+            self.refresh()
+
+    def refresh(self):
+        """Show the session's graph now."""
+        session = self.session
+        self._shown_at = time.perf_counter()
+        current = session.state.key if session.state else None
+        self.view.show_nodes(session.graph, session.stats, current, session.breakpoint_targets,
+                             session.selected)
+
+
+class HitLogFeed:
+    """The log of breakpoint hits; a click on one selects its node."""
+
+    def __init__(self, session, log):
+        self.session, self.view = session, log
+        log.node_selected.connect(session.select)
+        session.subscribe(self._changed)
+
+    def _changed(self, changes):
+        if "hits" in changes or "project" in changes:
+            self.view.show_hits(self.session.hits)
+
+
+class NarrationFeed:
+    """The narration panel narrates the session's current node."""
+
+    def __init__(self, session, panel):
+        self.session, self.view = session, panel
+        session.subscribe(self._changed)
+
+    def _changed(self, changes):
+        if changes & {"state", "graph", "selection", "project"}:
+            self.view.show_state(self.session.state, self.session.parameter_shapes())
 
 
 class TimelineFeed:

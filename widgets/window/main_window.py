@@ -1,10 +1,10 @@
 """The main window: every panel a dock (left: layer palette, network builder, training
-configuration; centre: the graph with the timeline below it; right: the inspector; bottom:
-curves and breakpoint hits),
+configuration; centre: the graph, the node table, the compare view and the script editor as
+tabs, with the timeline below them; right: the inspector; bottom: curves and breakpoint hits),
 the debugger toolbar, the menus, the UI timer that drains the debugger into the session, and
-autosave with recovery. The layout is kept in QSettings."""
-import gc
-import sys
+autosave with recovery. The layout is kept in QSettings per screen size (widgets/window/fit.py),
+the theme too (themes.py)."""
+import functools
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
@@ -23,30 +23,47 @@ from widgets.status import DebuggerStatus
 from widgets.tensor_inspector import TensorInspector
 from widgets.timeline import Timeline
 from widgets.training_config import TrainingConfig
+from widgets.compare_view import CompareView
+from widgets.control_flow_panel import ControlFlowPanel
+from widgets.decision_view import DecisionView
+from widgets.narration_panel import NarrationPanel
+from widgets.script_editor import ScriptEditor
 
-from widgets.window.compare_tab import add_compare_view
-from widgets.window.lecture import add_lecture_views
-from widgets.window.menus import build_menus
-from widgets.window.script_tab import add_script_tab
-from widgets.window.feeds import GraphFeed, InspectorFeed, TimelineFeed
-from app.project import ProjectError, load_project, save_project
+from widgets.window.breakpoints_controller import BreakpointsController
+from widgets.window.compare_tab import CompareController
+from widgets.window.decision_feed import DecisionFeed
+from widgets.window.exports import Exports
+from widgets.window.file_actions import FileActions
+from widgets.window.fit import ScreenFit
+from widgets.window.feeds import (CurvesFeed, GraphFeed, HitLogFeed, InspectorFeed,
+                                  NarrationFeed, NodeTableFeed, ProjectFeed, TimelineFeed)
+from widgets.window.gradient_check import GradientChecks
+from widgets.window.help import Help
+from widgets.window.menus import Menus
+from widgets.window.presentation import Presentation
+from widgets.window.room import TabRoom
+from widgets.window.script_tab import ScriptTab, script_page
+from widgets.window.themes import Themes
+from app.project import ProjectError, load_project
 from app.project.recent import Autosave, RecentFiles
 from app.session import Session
 from widgets.window.undo import ProjectEdit
 
 PUMP_MS = 33  # ~30 Hz
-GIL_SWITCH_S = 0.001  # the UI thread waits at most this long for the GIL held by the worker
 AUTOSAVE_MS = 30_000
-STYLESHEET = Path(__file__).resolve().parents[2] / "resources" / "styles" / "dark.qss"
 LAYOUT_VERSION = 1
 
 
 def default_data_dir():
+    """Where settings, recent files and autosaves live (the platform's app data folder)."""
     return Path(QStandardPaths.writableLocation(QStandardPaths.AppDataLocation) or
                 Path.home() / ".stepgraph")
 
 
 class MainWindow(QMainWindow):
+    """The main window (see the module docstring); it owns its views, their feeds and its
+    controllers (script tab, compare, gradient checks, presentation, exports, menus)."""
+
     def __init__(self, session=None, data_dir=None, restore_layout=True, parent=None):
         super().__init__(parent)
         self.setObjectName("stepgraphMainWindow")
@@ -56,43 +73,66 @@ class MainWindow(QMainWindow):
         self.recent = RecentFiles(self.data_dir)
         self.autosave = Autosave(self.data_dir)
         self._closed = False
-        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
         self.undo_stack = QUndoStack()  # no Qt parent: it outlives the window's C++ teardown
         self.resize(1400, 900)
         self.setDockOptions(QMainWindow.AllowNestedDocks | QMainWindow.AllowTabbedDocks)
-        if STYLESHEET.is_file():
-            self.setStyleSheet(STYLESHEET.read_text(encoding="utf-8"))
+        self._make_views()
+        self._make_docks()
+        self._make_controllers()
+        self._start_timers()
+        if restore_layout:
+            self.restore_layout()
 
+    def _make_views(self):
+        """The views and the feeds and controllers between them and the session."""
         self.palette_view = LayerPalette()
-        self.builder = NetworkBuilder(self.session)
-        self.config = TrainingConfig(self.session)
+        self.builder = NetworkBuilder()
+        self.config = TrainingConfig()
+        self.project_feed = ProjectFeed(self.session, self.builder, self.config)
         self.graph_view = GraphView()
         self.inspector = TensorInspector()
         self.graph_feed = GraphFeed(self.session, self.graph_view)
         self.inspector_feed = InspectorFeed(self.session, self.inspector, self.show_message)
         self.timeline = Timeline()
-        self.nodes = NodeTable(self.session)
-        self.curves = CurvesView(self.session)
-        self.hit_log = BreakpointLog(self.session)
+        self.timeline_feed = TimelineFeed(self.session, self.timeline, self.show_message)
+        self.nodes = NodeTable()
+        self.nodes_feed = NodeTableFeed(self.session, self.nodes)
+        self.curves = CurvesView()
+        self.curves_feed = CurvesFeed(self.session, self.curves)
+        self.hit_log = BreakpointLog()
+        self.hit_log_feed = HitLogFeed(self.session, self.hit_log)
         self.palette_view.add_requested.connect(self.builder.add)
         self.builder.edit_requested.connect(self.edit)
         self.config.edit_requested.connect(self.edit)
         self.builder.row_selected.connect(
             lambda row: self.session.select(str(row)) if row >= 0 else None)
 
+        self.script_editor, self.control_flow = ScriptEditor(), ControlFlowPanel()
+        self.script_tab = ScriptTab(self, self.script_editor, self.control_flow)
+        self.compare_view = CompareView()
+        self.compare = CompareController(self.session, self.compare_view, self)
+        self.decision_view = DecisionView()
+        self.decision_feed = DecisionFeed(self.session, self.decision_view)
+        self.narration = NarrationPanel()
+        self.narration_feed = NarrationFeed(self.session, self.narration)
+
+    def _make_docks(self):
+        """Every panel in a dock: left palette and project, centre graph, right inspector,
+        bottom curves and breakpoint hits."""
         self.docks = {}
         # Tabs inside docks rather than tabified docks: Qt 6 leaves stray tab bars behind
         # when several dock groups are tabified.
-        self.project_tabs = _tabs(("Network", self.builder), ("Training", self.config),
-                                  add_script_tab(self))
+        self.script_page = script_page(self.script_editor, self.control_flow)
+        self.project_tabs = _tabs(("Network", self.builder), ("Training", self.config))
         self.graph_tabs = _tabs(("Graph", self.graph_view), ("Node table", self.nodes),
-                                add_compare_view(self))
+                                ("Dynamic vs static", self.compare_view),
+                                ("Script", self.script_page))
         palette = self._dock("palette", "Layers", self.palette_view, Qt.LeftDockWidgetArea)
         graph = self._dock("graph", "Computation graph", _stacked(self.graph_tabs, self.timeline),
                            Qt.RightDockWidgetArea)
-        decision_tab, narration_tab = add_lecture_views(self)
-        self.bottom_tabs = _tabs(("Loss and accuracy", self.curves), decision_tab)
-        self.inspector_tabs = _tabs(("Inspector", self.inspector), narration_tab)
+        self.bottom_tabs = _tabs(("Loss and accuracy", self.curves),
+                                 ("Decision boundary", self.decision_view))
+        self.inspector_tabs = _tabs(("Inspector", self.inspector), ("Narration", self.narration))
         curves = self._dock("curves", "Training", self.bottom_tabs, Qt.BottomDockWidgetArea)
         self.splitDockWidget(palette, self._dock("builder", "Project", self.project_tabs),
                              Qt.Vertical)
@@ -105,15 +145,30 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["palette"], self.docks["builder"]], [200, 560], Qt.Vertical)
         self.resizeDocks([self.docks["curves"], self.docks["hits"]], [900, 500], Qt.Horizontal)
         self.docks["curves"].setMinimumHeight(230)
+
+    def _make_controllers(self):
+        """The toolbar, the status bar, the window's controllers and the menus."""
         self.debug_actions = DebuggerActions(self.session, self.show_message, self)
         self.toolbar = DebuggerToolbar(self.debug_actions, self)
         self.addToolBar(Qt.TopToolBarArea, self.toolbar)
-        self.status = DebuggerStatus(self.session, self.statusBar(), self.edit)
-        self.timeline_feed = TimelineFeed(self.session, self.timeline, self.show_message)
-        build_menus(self)
+        self.status = DebuggerStatus(self.session, self.statusBar(),
+                                     functools.partial(self.edit, confirmed=True))
+        self.gradient_checks = GradientChecks(self)
+        self.breakpoints = BreakpointsController(self)
+        self.presentation = Presentation(self)
+        self.exports = Exports(self)
+        self.file_actions = FileActions(self)
+        self.fit = ScreenFit(self, LAYOUT_VERSION)  # after the controllers that fill docks
+        self.themes = Themes(self)
+        self.help = Help(self)
+        self.room = TabRoom(self, self.graph_tabs, (self.compare_view, self.script_page))
+        self.menus = Menus(self)  # after the controllers: it adds their actions
+        self.help.fill_tooltips()
         self.session.subscribe(self._session_changed)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
 
+    def _start_timers(self):
+        """The UI timer that drains the debugger into the session, and autosave's."""
         self.pump_timer = QTimer(self)
         self.pump_timer.setInterval(PUMP_MS)
         self.pump_timer.timeout.connect(self.session.pump)
@@ -122,9 +177,6 @@ class MainWindow(QMainWindow):
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.write_autosave)
         self.autosave_timer.start()
-        if restore_layout:
-            self.restore_layout()
-        gc.freeze()  # full collections skip the long-lived widgets (a ~70 ms UI stall otherwise)
 
     def _dock(self, name, title, widget, area=None):
         """A dock for `widget`, added to `area` (else placed by split or tabify after)."""
@@ -143,11 +195,21 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.session.set_project(project, path, weights_from=weights_from)
         self._update_title()
-        if self.session.weights_error:
-            self.show_message(self.session.weights_error, 15000)
+        self.file_actions.project_replaced()
 
-    def edit(self, project, description, merge=""):
-        """A user edit: applied through the undo stack."""
+    def edit(self, project, description, merge="", confirmed=False):
+        """A user edit: applied through the undo stack. Optimizer settings and breakpoints
+        change the run in place; an edit that rebuilds asks first once training ran, unless
+        the user already chose it (`confirmed`: the CPU offer keeps the weights)."""
+        state = self.session.state
+        if not confirmed and state is not None and state.completed and \
+                self.session.needs_rebuild(project) and \
+                not self.ask(f"{description}: this resets training (iteration "
+                             f"{state.completed} and the curves are lost). Reset?"):
+            session = self.session  # cancelled: the editors show the project as it is
+            self.builder.show_project(session.project, session.report)
+            self.config.show_project(session.project)
+            return
         self.undo_stack.push(ProjectEdit(self.session, project, description, merge))
 
     def open_file(self, path):
@@ -164,19 +226,9 @@ class MainWindow(QMainWindow):
 
     def save_to(self, path):
         """Save the project (and the current weights) to `path`; False on failure."""
-        session = self.session
-        try:
-            save_project(path, session.project, session.weights(timeout=10.0))
-        except (OSError, ProjectError) as exc:
-            self.show_error("Cannot save the project", f"{path}: {exc}")
-            return False
-        session.path = Path(path)
-        self.recent.add(path)
-        self.autosave.mark_clean_save()
-        self.undo_stack.setClean()
+        saved = self.file_actions.save_to(path)
         self._update_title()
-        self.show_message(f"saved {path}")
-        return True
+        return saved
 
     def write_autosave(self):
         """Autosave unsaved work with the current weights; a failure (disk full, folder
@@ -211,13 +263,16 @@ class MainWindow(QMainWindow):
 
     # ---- feedback -------------------------------------------------------------------------
     def show_message(self, text, timeout_ms=8000):
+        """A message in the status bar for `timeout_ms` (0: until replaced)."""
         self.statusBar().showMessage(text, timeout_ms)
 
     def show_error(self, title, message):
+        """An error: in the status bar and in a message box."""
         self.show_message(message)
         QMessageBox.warning(self, title, message)
 
     def ask(self, question):
+        """A yes/no question; True for yes."""
         return QMessageBox.question(self, "Stepgraph", question) == QMessageBox.Yes
 
     def _session_changed(self, changes):
@@ -242,23 +297,24 @@ class MainWindow(QMainWindow):
 
     # ---- layout and closing ---------------------------------------------------------------
     def restore_layout(self):
-        geometry = self.settings.value("geometry")
-        state = self.settings.value("window_state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state, LAYOUT_VERSION)
+        """The docks' layout and the window's geometry kept for this screen size, if any."""
+        self.fit.restore()
 
     def save_layout(self):
-        self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("window_state", self.saveState(LAYOUT_VERSION))
-        self.settings.sync()
+        """Keep the docks' layout and the window's geometry for this screen size."""
+        self.fit.save()
 
     def closeEvent(self, event):
+        """Leave presentation mode, keep the layout, stop the timers, the compare worker and
+        the run, and mark a clean exit (no recovery offered next time)."""
+        if not self._closed and not self.file_actions.close_requested():
+            event.ignore()  # Cancel in Save / Discard / Cancel
+            return
         if not self._closed:
             self._closed = True
             self.presentation.set_active(False)  # the normal layout is the one kept
             self.save_layout()
+            self.compare.close()  # its timing worker
             self.undo_stack.cleanChanged.disconnect(self._clean_changed)
             self.pump_timer.stop()
             self.autosave_timer.stop()

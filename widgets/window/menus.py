@@ -1,61 +1,103 @@
-"""The main window's menus: File, Edit, View and Debug."""
+"""The main window's menus: File, Edit, View, Debug and Help."""
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
-from widgets.window.lecture import add_export_menu, add_gradient_check_action
-from widgets.window.presentation import add_presentation_action
-from app.project.presets import list_presets, load_preset
-from app.project.specs import Project
+from app.project.presets import list_presets
 
 FILE_FILTER = "Stepgraph projects (*.json)"
 
 
-def build_menus(window):
-    bar = window.menuBar()
-    file_menu = bar.addMenu("&File")
-    _add(window, file_menu, "&New", QKeySequence.New, lambda: window.set_project(Project()),
-         "An empty project: add layers from the palette")
-    _add(window, file_menu, "&Open...", QKeySequence.Open, lambda: open_dialog(window),
-         "Open a project file")
-    presets = file_menu.addMenu("Open &Preset")
-    presets.setToolTipsVisible(True)
-    for info in list_presets():
-        action = _add(window, presets, info.name, None,
-                      lambda name=info.name: window.set_project(load_preset(name)),
-                      info.description)
-        action.setToolTip(info.description)
-    window.recent_menu = file_menu.addMenu("Open &Recent")
-    window.recent_menu.aboutToShow.connect(lambda: fill_recent(window))
-    file_menu.addSeparator()
-    _add(window, file_menu, "&Save", QKeySequence.Save, lambda: save(window),
-         "Save the project and its weights")
-    _add(window, file_menu, "Save &As...", QKeySequence.SaveAs, lambda: save_as_dialog(window),
-         "Save under a new name")
-    add_export_menu(window, file_menu)
-    file_menu.addSeparator()
-    _add(window, file_menu, "&Quit", QKeySequence.Quit, window.close, "Close Stepgraph")
+class Menus:
+    """The menu bar: File, Edit, View and Debug. The window's controllers add their own
+    actions (`add_to(menu)`); the File actions (open, save, save as) are methods here."""
 
-    edit_menu = bar.addMenu("&Edit")
-    undo = window.undo_stack.createUndoAction(window, "&Undo")
-    undo.setShortcut(QKeySequence.Undo)
-    redo = window.undo_stack.createRedoAction(window, "&Redo")
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo])
-    edit_menu.addAction(undo)
-    edit_menu.addAction(redo)
-    window.undo_action, window.redo_action = undo, redo
+    def __init__(self, window):
+        self.window = window
+        bar = window.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self._fill_file(self.file_menu)
+        self.edit_menu = bar.addMenu("&Edit")
+        self.undo = window.undo_stack.createUndoAction(window, "&Undo")
+        self.undo.setShortcut(QKeySequence.Undo)
+        self.redo = window.undo_stack.createRedoAction(window, "&Redo")
+        # both conventions, each once (QKeySequence.Redo is Ctrl+Shift+Z on Linux: listing
+        # it as well made the shortcut ambiguous, and Ctrl+Y was not bound)
+        self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.undo.setStatusTip("Undo the last edit of the project")
+        self.redo.setStatusTip("Redo the edit undone last")
+        self.edit_menu.addAction(self.undo)
+        self.edit_menu.addAction(self.redo)
+        self.view_menu = bar.addMenu("&View")
+        for dock in window.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addAction(window.toolbar.toggleViewAction())
+        window.presentation.add_to(self.view_menu)
+        window.themes.add_to(self.view_menu)
+        self.debug_menu = bar.addMenu("&Debug")
+        for name, action in window.debug_actions.actions.items():
+            if name in ("reset", "toggle_breakpoint"):
+                self.debug_menu.addSeparator()
+            self.debug_menu.addAction(action)
+        window.gradient_checks.add_to(self.debug_menu)
+        self.help_menu = window.help.add_menu()
 
-    view_menu = bar.addMenu("&View")
-    for dock in window.docks.values():
-        view_menu.addAction(dock.toggleViewAction())
-    view_menu.addAction(window.toolbar.toggleViewAction())
-    add_presentation_action(window, view_menu)
+    def _fill_file(self, menu):
+        window = self.window
+        _add(window, menu, "&New", QKeySequence.New, window.file_actions.new,
+             "An empty project: add layers from the palette")
+        _add(window, menu, "&Open...", QKeySequence.Open, self.open_dialog,
+             "Open a project file")
+        presets = menu.addMenu("Open &Preset")
+        presets.setToolTipsVisible(True)
+        for info in list_presets():
+            action = _add(window, presets, info.name, None,
+                          lambda name=info.name: window.file_actions.open_preset(name),
+                          info.description)
+            action.setToolTip(info.description)
+        self.recent = menu.addMenu("Open &Recent")
+        self.recent.aboutToShow.connect(self.fill_recent)
+        _add(window, menu, "Open &Data...", None, window.file_actions.open_data,
+             "Your own data (CSV, NPZ, IDX, a folder of images) as the project's dataset")
+        menu.addSeparator()
+        _add(window, menu, "&Save", QKeySequence.Save, self.save,
+             "Save the project and its weights")
+        _add(window, menu, "Save &As...", QKeySequence.SaveAs, self.save_as_dialog,
+             "Save under a new name")
+        window.exports.add_to(menu)
+        menu.addSeparator()
+        _add(window, menu, "&Quit", QKeySequence.Quit, window.close, "Close Stepgraph")
 
-    debug_menu = bar.addMenu("&Debug")
-    for name, action in window.debug_actions.actions.items():
-        if name in ("reset", "toggle_breakpoint"):
-            debug_menu.addSeparator()
-        debug_menu.addAction(action)
-    add_gradient_check_action(window, debug_menu)
+    def fill_recent(self):
+        """Fill File > Open Recent with the recent files (as it opens)."""
+        menu, window = self.recent, self.window
+        menu.clear()
+        paths = window.recent.paths()
+        for path in paths:
+            menu.addAction(path).triggered.connect(
+                lambda checked=False, p=path: window.file_actions.open_file(p))
+        if not paths:
+            menu.addAction("(no recent files)").setEnabled(False)
+
+    def open_dialog(self):
+        """File > Open: choose a project file and open it."""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open project", "", FILE_FILTER)
+        if path:
+            self.window.file_actions.open_file(path)
+
+    def save(self):
+        """File > Save: to the project's file, or as a new one when it has none."""
+        if self.window.session.path is None:
+            return self.save_as_dialog()
+        if not self.window.script_tab.ready_to_save():
+            return False
+        return self.window.save_to(self.window.session.path)
+
+    def save_as_dialog(self):
+        """File > Save As: choose a file name and save there."""
+        if not self.window.script_tab.ready_to_save():
+            return False
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save project as", "", FILE_FILTER)
+        return self.window.save_to(path) if path else False
 
 
 def _add(window, menu, text, shortcut, slot, tip):
@@ -66,30 +108,3 @@ def _add(window, menu, text, shortcut, slot, tip):
     action.triggered.connect(lambda checked=False: slot())
     menu.addAction(action)
     return action
-
-
-def fill_recent(window):
-    menu = window.recent_menu
-    menu.clear()
-    paths = window.recent.paths()
-    for path in paths:
-        menu.addAction(path).triggered.connect(lambda checked=False, p=path: window.open_file(p))
-    if not paths:
-        menu.addAction("(no recent files)").setEnabled(False)
-
-
-def open_dialog(window):
-    path, _ = QFileDialog.getOpenFileName(window, "Open project", "", FILE_FILTER)
-    if path:
-        window.open_file(path)
-
-
-def save(window):
-    if window.session.path is None:
-        return save_as_dialog(window)
-    return window.save_to(window.session.path)
-
-
-def save_as_dialog(window):
-    path, _ = QFileDialog.getSaveFileName(window, "Save project as", "", FILE_FILTER)
-    return window.save_to(path) if path else False

@@ -4,40 +4,42 @@ the controller between them and the session.
 Apply stores the editor's text into the project through the undo stack (like any edit); the
 script runs only on Run/Step (the session builds it then) or when the user asks for the
 contrast. Errors of the script (building it, or in forward during a step) highlight their
-line in the editor with the message under it.
+line in the editor with the message under it. While the debugger is paused in forward, the
+line of the script that ran the op is marked. Edits not applied yet are flagged (the tab's
+title gets a dot) and a save asks whether to apply them first.
 """
 import copy
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QSplitter
-
-from widgets.control_flow_panel import ControlFlowPanel
-from widgets.script_editor import ScriptEditor
+from PySide6.QtWidgets import QApplication, QMessageBox, QSplitter
 
 from app.teaching.control_flow import cond_example, contrast_for_project
+from app.debugging.script_position import paused_script_line
 from app.project.script_model import ScriptError, parse_error
 
+UNAPPLIED_MARK = " \u25cf"  # after the tab's title while edits are not applied
 
-def add_script_tab(window):
-    """Create the Script tab and its controller; returns the (title, widget) tab."""
-    window.script_editor = ScriptEditor()
-    window.control_flow = ControlFlowPanel()
+
+def script_page(editor, panel):
+    """The Script tab's page: the editor over the control-flow panel."""
     splitter = QSplitter(Qt.Vertical)
-    splitter.addWidget(window.script_editor)
-    splitter.addWidget(window.control_flow)
+    splitter.addWidget(editor)
+    splitter.addWidget(panel)
     splitter.setStretchFactor(0, 2)
     splitter.setStretchFactor(1, 1)
     splitter.setSizes([700, 300])
-    window.script_tab = ScriptTab(window, window.script_editor, window.control_flow)
-    return ("Script", splitter)
+    return splitter
 
 
 class ScriptTab:
+    """The controller between the script editor, the control-flow panel and the session."""
+
     def __init__(self, window, editor, panel):
         self.window, self.editor, self.panel = window, editor, panel
         self._shown_error = None
         self._cond_shown = False
         editor.apply_requested.connect(self.apply)
+        editor.modified_changed.connect(self._flag)
         panel.trace_requested.connect(self.trace)
         window.session.subscribe(self._changed)
 
@@ -50,6 +52,21 @@ class ScriptTab:
         project.network.script = text
         self.window.edit(project, "Edit the script")
 
+    def ready_to_save(self):
+        """Before a save: with edits not applied yet, ask whether to apply them (and save
+        them with the project), to save without them, or to cancel (False)."""
+        if not self.editor.is_modified() or self.window.session.project is None:
+            return True
+        answer = QMessageBox.question(
+            self.window, "Stepgraph", "The script has edits that are not applied yet. Apply "
+            "them, so that they are saved with the project?",
+            QMessageBox.Yes | QMessageBox.No | QMessageBox.Cancel, QMessageBox.Yes)
+        if answer == QMessageBox.Cancel:
+            return False
+        if answer == QMessageBox.Yes:
+            self.apply(self.editor.text())
+        return True
+
     def trace(self):
         """Trace the applied script's model and compare it with eager runs (the user asked:
         the script runs here, on a fresh build)."""
@@ -59,6 +76,9 @@ class ScriptTab:
             self._cond_shown = True
         if project is None or not project.network.script:
             self.panel.show_message("The project has no script: write one and Apply it.")
+            return
+        if not self.window.file_actions.allow_script("Trace"):
+            self.panel.show_message("The script was not traced: it was not allowed to run.")
             return
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
@@ -83,6 +103,16 @@ class ScriptTab:
             self.editor.set_applied(session.project.network.script)
         if changes & {"project", "state", "hits"}:
             self._show_error(self._current_error())
+        if changes & {"project", "state"}:
+            script = session.project.network.script
+            self.editor.set_current_line(
+                paused_script_line(session.debugger, session.state) if script else None)
+
+    def _flag(self, modified):
+        """Mark the tab's title while the editor holds edits not applied yet."""
+        tabs = self.window.graph_tabs
+        tabs.setTabText(tabs.indexOf(self.window.script_page),
+                        "Script" + (UNAPPLIED_MARK if modified else ""))
 
     def _current_error(self):
         """(line, message) of the script's error in the session, or None."""

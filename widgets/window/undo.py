@@ -12,6 +12,8 @@ def _merge_id(name):
 
 
 class ProjectEdit(QUndoCommand):
+    """One user edit: the project before and after; `merge` names edits that merge
+    (consecutive ones of the same field)."""
     def __init__(self, session, after, description, merge=""):
         super().__init__(description)
         self.session = session
@@ -20,16 +22,21 @@ class ProjectEdit(QUndoCommand):
         self.merge = merge
 
     def id(self):
+        """Qt's merge id: the same for edits of the same field, -1 for none."""
         return _merge_id(self.merge) if self.merge else -1
 
     def mergeWith(self, other):
+        """Absorb a following edit of the same field."""
         if other.merge != self.merge:
             return False
         self.after = other.after
         return True
 
     def redo(self):
-        self.session.set_project(self.after, keep_path=True)
+        """Apply the edited project (in place when only optimizer settings or breakpoints
+        changed: Session.apply_edit)."""
+        self.session.apply_edit(self.after)
 
     def undo(self):
-        self.session.set_project(self.before, keep_path=True)
+        """Return to the project before the edit."""
+        self.session.apply_edit(self.before)

@@ -1,7 +1,7 @@
 """Elementwise fusion: a chain of elementwise ops (each value read only by the next op)
 becomes one "fused" node that runs in a single output buffer, with no intermediate arrays."""
 from ..ir import Node
-from ..kernels import FUSIBLE, FusedKernel
+from ..kernels import FusedKernel
 
 
 def fusion(graph):
@@ -11,7 +11,7 @@ def fusion(graph):
     has_backward = {n.inputs[0].id for n in g.nodes if n.kind == "backward"}
 
     def fusible(n):
-        return (n.kind == "op" and n.fn in FUSIBLE and n.dtype.kind == "f"
+        return (n.kind == "op" and n.fn.fuse is not None and n.dtype.kind == "f"
                 and n.id not in has_backward)
 
     next_of, prev_of = {}, {}

@@ -11,7 +11,7 @@ class SeqClassifier(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.lstm = nn.LSTM(3, 8)
+        self.lstm = nn.LSTM(3, 8, batch_first=True)
         self.fc = nn.Linear(8, 2)
 
     def forward(self, x):

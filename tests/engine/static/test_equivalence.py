@@ -42,7 +42,7 @@ def test_loss_and_gradients_match_dynamic(kind, how):
     loss_d = F.cross_entropy(reference(sg.tensor(x)), sg.tensor(y))
     loss_d.backward()
     g, xs, ys, loss = _built(model, shape) if how == "builder" else _traced(model, x, y)
-    params = model.parameters()
+    params = list(model.parameters())
     grads = static.gradients(loss, params)
     values = static.Session(g).run([loss] + grads, {xs: x, ys: y})
     np.testing.assert_allclose(values[0], loss_d.item(), rtol=1e-5)

@@ -1,0 +1,129 @@
+"""What each change to the LSTM's per-step op sequence buys: the training step of
+benchmarks/train.py's LSTM case (LSTM 32->128, sequence 32, batch 64, linear head, SGD with
+momentum) with four op sequences for the cell, every gate op still a node of the graph:
+
+  A  two products per step (x_t @ W_ih.T + b_ih, h @ W_hh.T + b_hh), an add, and the four
+     gates sliced out of the shared (N, 4H) sum (the engine's LSTM before issue 20);
+  B  one product [x_t, h] @ [W_ih | W_hh].T + (b_ih + b_hh), weights joined and biases summed
+     once per forward, then the four slices;
+  C  one product per gate, x_t and h apart (8 products), no slices;
+  D  one product per gate on [x_t, h] (4 products), no slices: engine.nn.LSTM now.
+
+Rounds alternate between the variants; the table gives the median and the range of the
+per-round mean step time, in ms.
+
+    python3 benchmarks/lstm_steps.py [--rounds R] [--threads N]
+"""
+import argparse
+import os
+import sys
+
+if __name__ == "__main__" and "--threads" in sys.argv:  # must precede numpy's BLAS start-up
+    os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--threads") + 1]
+
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from train import engine_step, lstm_head  # noqa: E402
+
+from engine import nn  # noqa: E402
+from engine.nn import recurrent  # noqa: E402
+from engine.ops import matmul as mm, shape as sh  # noqa: E402
+
+H = 128
+
+
+def _state(i, f, g, o, c):
+    c = f * c + i * g
+    return o * c.tanh(), c
+
+
+def _sliced(gates, c):
+    return _state(gates[:, :H].sigmoid(), gates[:, H:2 * H].sigmoid(),
+                  gates[:, 2 * H:3 * H].tanh(), gates[:, 3 * H:].sigmoid(), c)
+
+
+def prepare_a(w_ih, w_hh, b_ih, b_hh):
+    return w_ih, w_hh, b_ih, b_hh
+
+
+def step_a(x, h, c, p):
+    return _sliced(mm.linear(x, p[0], p[2]) + mm.linear(h, p[1], p[3]), c)
+
+
+def prepare_b(w_ih, w_hh, b_ih, b_hh):
+    return sh.cat([w_ih, w_hh], dim=1), b_ih + b_hh
+
+
+def step_b(x, h, c, p):
+    return _sliced(mm.linear(sh.cat([x, h], dim=1), *p), c)
+
+
+def prepare_c(w_ih, w_hh, b_ih, b_hh):
+    b = b_ih + b_hh
+    return [(w_ih[g * H:(g + 1) * H], w_hh[g * H:(g + 1) * H], b[g * H:(g + 1) * H])
+            for g in range(4)]
+
+
+def step_c(x, h, c, p):
+    pre = [mm.linear(x, wi) + mm.linear(h, wh, b) for wi, wh, b in p]
+    return _state(pre[0].sigmoid(), pre[1].sigmoid(), pre[2].tanh(), pre[3].sigmoid(), c)
+
+
+def prepare_d(w_ih, w_hh, b_ih, b_hh):
+    return recurrent._cut(w_ih, w_hh, b_ih, b_hh, H, "LSTM")
+
+
+def step_d(x, h, c, p):
+    return recurrent._step("LSTM", x, (h, c), p)
+
+
+VARIANTS = {"A two products + 4 slices (before)": (prepare_a, step_a),
+            "B joined product + 4 slices": (prepare_b, step_b),
+            "C per gate, x and h apart": (prepare_c, step_c),
+            "D per gate on [x, h] (now)": (prepare_d, step_d)}
+
+
+def lstm_class(prepare, step):
+    """nn.LSTM (one layer, batch first, zero state) running the given cell."""
+    def forward(self, x, state=None):
+        p = prepare(self.weight_ih_l0, self.weight_hh_l0, self.bias_ih_l0, self.bias_hh_l0)
+        h = c = recurrent._zeros(x, (x.shape[0], H))
+        outputs = []
+        for t in range(x.shape[1]):
+            h, c = step(x[:, t], h, c, p)
+            outputs.append(h)
+        return sh.stack(outputs, dim=1), (h, c)
+    return type("VariantLSTM", (nn.LSTM,), {"forward": forward})
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--threads", type=int, help="BLAS threads (default: OpenBLAS's)")
+    args = parser.parse_args()
+    steps = {}
+    for name, (prepare, step) in VARIANTS.items():
+        original, nn.LSTM = nn.LSTM, lstm_class(prepare, step)
+        try:
+            steps[name] = engine_step(lstm_head, (64, 32, 32), 10, momentum=0.9)
+        finally:
+            nn.LSTM = original
+    times = {name: [] for name in steps}
+    for fn in steps.values():
+        fn()
+    for _ in range(args.rounds):
+        for name, fn in steps.items():
+            start = time.perf_counter()
+            for _ in range(3):
+                fn()
+            times[name].append((time.perf_counter() - start) / 3 * 1e3)
+    print(f"{'cell op sequence':36s} {'median ms':>10s} {'range ms':>16s}")
+    for name, t in times.items():
+        print(f"{name:36s} {np.median(t):10.2f} {min(t):7.2f} - {max(t):6.2f}")
+
+
+if __name__ == "__main__":
+    main()

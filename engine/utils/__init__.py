@@ -1,0 +1,4 @@
+"""torch.utils: `engine.utils.data` (Dataset, TensorDataset, DataLoader)."""
+from . import data
+
+__all__ = ["data"]
