@@ -246,23 +246,25 @@ class BreakpointSet:
         return None
 
     def _check_grad_norm(self, key, scope, array):
-        for b in self.node_grad_norms:
-            if b.covers(key, scope):
-                norm = l2_norm(array)
-                if norm > b.threshold:
-                    found = self._fires(b, f"gradient norm {norm:.4g} of {key} is above "
-                                           f"{b.threshold:g}")
-                    if found:
-                        return found
-        return None
+        return self._check_measure(
+            self.node_grad_norms, key, scope, lambda: l2_norm(array),
+            lambda norm, b: f"gradient norm {norm:.4g} of {key} is above {b.threshold:g}")
 
     def _check_dead_relu(self, key, scope, array):
-        for b in self.dead_relus:
+        return self._check_measure(
+            self.dead_relus, key, scope, lambda: dead_fraction(array),
+            lambda dead, b: f"{dead:.0%} of the units of {key} are dead (0 for the whole "
+                            f"batch), above {b.threshold:.0%}")
+
+    def _check_measure(self, breakpoints, key, scope, measure, message):
+        """The first of `breakpoints` covering the node whose threshold `measure()` passes
+        (measured once, only when one covers it) and that fires."""
+        value = None
+        for b in breakpoints:
             if b.covers(key, scope):
-                dead = dead_fraction(array)
-                if dead > b.threshold:
-                    found = self._fires(b, f"{dead:.0%} of the units of {key} are dead (0 for "
-                                           f"the whole batch), above {b.threshold:.0%}")
+                value = measure() if value is None else value
+                if value > b.threshold:
+                    found = self._fires(b, message(value, b))
                     if found:
                         return found
         return None
