@@ -46,7 +46,7 @@ class InplaceMethods:
             with no_grad():
                 out = compute(self)
             self._write(out.array)
-            return self
+            return self._traced(out)
         if self.requires_grad and self.creator is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
@@ -58,6 +58,14 @@ class InplaceMethods:
             out.creator._output = weakref.ref(self)
         self._rebind(out.array.astype(self.array.dtype, copy=False), out.creator,
                      out.requires_grad)
+        return self._traced(out)
+
+    def _traced(self, out):
+        """Tell a running static.trace that this tensor now holds `out` (None: a constant
+        value written over it), so the graph reads the new value, not the example's."""
+        hook = getattr(_state, "on_inplace", None)
+        if hook is not None:
+            hook(self, out)
         return self
 
     def _rebind(self, array, creator, requires_grad):
@@ -123,7 +131,7 @@ class InplaceMethods:
                                    "in-place operation.")
             self._rebind(self.array.copy(), None, False)
         self._write(array)
-        return self
+        return self._traced(None)
 
     def zero_(self):
         return self._fill(0)
@@ -152,7 +160,7 @@ class InplaceMethods:
         value_t = value if hasattr(value, "array") else None
         tracked = _state.grad_enabled and (self.requires_grad or (
             value_t is not None and value_t.requires_grad))
-        if not tracked:
+        if not tracked and getattr(_state, "on_inplace", None) is None:
             array = value_t.array if value_t is not None else value
             self.array[index] = array
             self._bump()

@@ -58,12 +58,20 @@ class _Tracer:
         return node
 
     def __enter__(self):
-        self.saved = (_state.dispatch, getattr(_state, "on_concrete", None))
+        self.saved = (_state.dispatch, getattr(_state, "on_concrete", None),
+                      getattr(_state, "on_inplace", None))
         _state.dispatch = self.dispatch
         _state.on_concrete = self.on_concrete
+        _state.on_inplace = self.on_inplace
 
     def __exit__(self, *exc):
-        _state.dispatch, _state.on_concrete = self.saved
+        _state.dispatch, _state.on_concrete, _state.on_inplace = self.saved
+
+    def on_inplace(self, tensor, out):
+        """`tensor` was changed in place: it now stands for `out`'s node (a constant of its
+        new value when `out` is None)."""
+        node = self.node_of(out) if out is not None else self.graph.constant(tensor.array.copy())
+        self.record(tensor, node)
 
     def dispatch(self, cls, inputs, attrs):
         nodes = [self.node_of(t if isinstance(t, Tensor) else Tensor(t)) for t in inputs]

@@ -15,8 +15,9 @@ To add an op: append rows to CASES (anywhere; a helper loop for variants is fine
 - `ours(*tensors)` runs the engine; `theirs(*torch_tensors)` PyTorch (None: `ours` itself
   runs on torch tensors, for method and operator code). `TF`/`torch` here import lazily.
 - `make(rng)`: the inputs, when random values do not fit (distinct values for max, ...).
-- `skip`: {check: reason} for a check that cannot apply: "torch", "gradcheck", "static",
-  "gpu". Static mode lists here each op it cannot express, with the reason.
+- `skip`: {check: reason} for a check that cannot apply: "torch", "gradcheck", "static"
+  (both static ways), "builder" or "trace" (one of them), "gpu". Static mode lists here
+  each op it cannot express, with the reason.
 - `grad=False` for ops without a gradient (comparisons): only values are compared.
 """
 import importlib
@@ -244,9 +245,9 @@ def _assign(a, v, index):
     return b
 
 
-IN_PLACE = {"static": "in-place assignment (x[i] = v) gives a tensor a new value, and a "
-                      "graph's tensors are fixed nodes: the builder refuses it, a trace "
-                      "keeps the value from before it (without grad it bypasses the ops)"}
+IN_PLACE = {"builder": "in-place assignment (x[i] = v) gives a tensor a new value, and a "
+                       "built graph's tensors are fixed nodes: the builder refuses it (a "
+                       "trace records it)"}
 add(OpCase("setitem_slice", [(4, 3), (2, 3)], lambda a, v: _assign(a, v, slice(1, 3)),
            skip=IN_PLACE))
 add(OpCase("setitem_rows", [(4, 3), (3,)], lambda a, v: _assign(a, v, [0, 2]), skip=IN_PLACE))

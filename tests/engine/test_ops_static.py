@@ -43,8 +43,9 @@ def _traced(case, arrays, weight):
 @pytest.mark.parametrize("how", ["builder", "trace"])
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_static_matches_eager(case, how):
-    if "static" in case.skip:
-        pytest.skip(case.skip["static"])
+    for scope in ("static", how):
+        if scope in case.skip:
+            pytest.skip(case.skip[scope])
     arrays = case.arrays(np.float64)
     weight = _weight(case, arrays)
     eager = _eager(case, arrays, weight)

@@ -4,7 +4,7 @@ fails a test on an exception inside a Qt slot)."""
 import copy
 
 import pytest
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog
 
 from app.project.specs import LayerSpec
 
@@ -24,9 +24,11 @@ CASES = [
 ]
 
 
-def no_dialog_open():
-    return not [w for w in QApplication.topLevelWidgets()
-                if isinstance(w, (QDialog, QMessageBox)) and w.isVisible()]
+def no_dialog_open(window):
+    """No modal dialog up and none of the window's dialogs shown (the window's own children:
+    walking QApplication.topLevelWidgets() touched widgets of earlier tests being deleted)."""
+    return QApplication.activeModalWidget() is None and not [
+        w for w in window.findChildren(QDialog) if w.isVisible()]
 
 
 @pytest.mark.parametrize("type_name, name, value, message", CASES,
@@ -48,7 +50,7 @@ def test_a_bad_layer_shows_its_message_on_its_row(window, type_name, name, value
         assert field.property("invalid") and message in field.toolTip()
     assert window.session.run_blocker()
     assert not window.debug_actions.actions["run"].isEnabled()
-    assert window.errors == [] and no_dialog_open()
+    assert window.errors == [] and no_dialog_open(window)
 
 
 def test_an_absurd_batch_is_refused_by_estimate_on_the_row_that_tips_it(window):
@@ -60,7 +62,7 @@ def test_an_absurd_batch_is_refused_by_estimate_on_the_row_that_tips_it(window):
     errors = window.builder.row_errors(1)
     assert errors and "layer 1 (Tanh): with output (N, 4096) and batch_size 65536" in errors[0]
     assert "GiB" in window.builder.stack.item(1).text()
-    assert window.session.built is None and window.errors == [] and no_dialog_open()
+    assert window.session.built is None and window.errors == [] and no_dialog_open(window)
 
 
 def test_fixing_the_value_clears_the_row(window):
