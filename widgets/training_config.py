@@ -1,5 +1,5 @@
-"""Training configuration: dataset and its parameters, loss, optimizer, learning rate,
-batch size, seed, device and mode. Every change is sent as a new Project through
+"""Training configuration: dataset and its parameters, loss, optimizer and its settings
+(learning rate, momentum, betas, weight decay), batch size, seed, device and mode. Every change is sent as a new Project through
 `edit_requested`, like the network builder's edits."""
 import copy
 
@@ -45,6 +45,14 @@ class TrainingConfig(QWidget):
         self.lr.setRange(1e-5, 1000.0)
         self.lr.setSingleStep(0.001)
         self.lr.setToolTip("Learning rate: the step size of each update")
+        self.momentum = self._fraction("SGD's momentum: how much of the last update is kept "
+                                       "(0: plain gradient descent)")
+        self.beta1 = self._fraction("Adam's beta1: decay of the running mean of gradients")
+        self.beta2 = self._fraction("Adam's beta2: decay of the running mean of squared "
+                                    "gradients", decimals=4)
+        self.weight_decay = self._fraction("Weight decay (L2 penalty) added to each "
+                                           "gradient; AdamW decouples it from the update",
+                                           decimals=4, maximum=10.0, step=0.0001)
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 4096)
         self.batch_size.setToolTip("Samples per training step")
@@ -60,8 +68,12 @@ class TrainingConfig(QWidget):
             self.device.setToolTip(f"Where tensors live. GPU unavailable: {reason}")
         self.mode = self._combo(MODES, "Dynamic (eager, steppable) or static (compiled graph)",
                                 MODE_TIPS)
-        for name, box in (("lr", self.lr), ("batch_size", self.batch_size), ("seed", self.seed)):
+        for name, box in (("lr", self.lr), ("momentum", self.momentum),
+                          ("weight_decay", self.weight_decay),
+                          ("batch_size", self.batch_size), ("seed", self.seed)):
             box.valueChanged.connect(lambda value, name=name: self._set_train(name, value))
+        for index, box in enumerate((self.beta1, self.beta2)):
+            box.valueChanged.connect(lambda value, index=index: self._set_beta(index, value))
         for name, box in (("loss", self.loss), ("optimizer", self.optimizer),
                           ("device", self.device), ("mode", self.mode)):
             box.currentTextChanged.connect(lambda value, name=name: self._set_train(name, value))
@@ -73,14 +85,26 @@ class TrainingConfig(QWidget):
         train_box = QGroupBox("Training")
         train_form = QFormLayout(train_box)
         for label, widget in (("loss", self.loss), ("optimizer", self.optimizer),
-                              ("learning rate", self.lr), ("batch size", self.batch_size),
-                              ("seed", self.seed), ("device", self.device), ("mode", self.mode)):
+                              ("learning rate", self.lr), ("momentum", self.momentum),
+                              ("beta1", self.beta1), ("beta2", self.beta2),
+                              ("weight decay", self.weight_decay),
+                              ("batch size", self.batch_size), ("seed", self.seed),
+                              ("device", self.device), ("mode", self.mode)):
             train_form.addRow(label, widget)
+        self.train_form = train_form
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(data_box)
         layout.addWidget(train_box)
         layout.addStretch(1)
+
+    def _fraction(self, tip, decimals=3, maximum=0.9999, step=0.01):
+        box = QDoubleSpinBox()
+        box.setDecimals(decimals)
+        box.setRange(0.0, maximum)
+        box.setSingleStep(step)
+        box.setToolTip(tip + ". Changes apply while training, without a reset.")
+        return box
 
     def _combo(self, items, tip, item_tips=None):
         box = QComboBox()
@@ -107,12 +131,23 @@ class TrainingConfig(QWidget):
             self.loss.setCurrentText(train.loss)
             self.optimizer.setCurrentText(train.optimizer)
             self.lr.setValue(train.lr)
+            self.momentum.setValue(train.momentum)
+            self.beta1.setValue(train.betas[0])
+            self.beta2.setValue(train.betas[1])
+            self.weight_decay.setValue(train.weight_decay)
+            self._show_optimizer_settings(train.optimizer)
             self.batch_size.setValue(train.batch_size)
             self.seed.setValue(train.seed)
             self.device.setCurrentText(train.device)
             self.mode.setCurrentText(train.mode)
         finally:
             self._updating = False
+
+    def _show_optimizer_settings(self, optimizer):
+        """Momentum for SGD, the betas for Adam and AdamW."""
+        for box, shown in ((self.momentum, optimizer == "SGD"),
+                           (self.beta1, optimizer != "SGD"), (self.beta2, optimizer != "SGD")):
+            self.train_form.setRowVisible(box, shown)
 
     def _rebuild_params(self, name, params):
         while self.dataset_params.rowCount():
@@ -146,6 +181,13 @@ class TrainingConfig(QWidget):
 
     def _set_train(self, name, value):
         self._emit(lambda p: setattr(p.train, name, value), f"set {name}", f"train:{name}")
+
+    def _set_beta(self, index, value):
+        def change(project):
+            betas = list(project.train.betas)
+            betas[index] = value
+            project.train.betas = tuple(betas)
+        self._emit(change, f"set beta{index + 1}", f"train:beta{index + 1}")
 
     def _dataset_changed(self, name):
         def change(project):

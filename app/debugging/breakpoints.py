@@ -215,17 +215,14 @@ class BreakpointSet:
         """The first breakpoint this op event hits, or None. `array` is the node's output
         (forward) or its gradient (backward)."""
         first_op, self._first_op_seen = not self._first_op_seen, True
-        if first_op and iteration in self.iterations:
-            found = self._first(self.iterations[iteration], f"iteration {iteration} begins"
-                                + (" (run to it)" if self.iterations[iteration][0].kind == "run_to"
-                                   else ""))
+        if first_op:
+            found = self.check_iteration(iteration)
             if found:
                 return found
         if self.non_finite and not self._non_finite_hit and has_non_finite(array):
-            self._non_finite_hit = True
             what = "output" if phase == "forward" else "gradient"
-            found = self._first(self.non_finite, f"first non-finite {what} of iteration "
-                                                 f"{iteration}: {key} ({op})")
+            found = self.check_non_finite(f"first non-finite {what} of iteration "
+                                          f"{iteration}: {key} ({op})")
             if found:
                 return found
         if key in self.nodes[phase]:
@@ -244,6 +241,20 @@ class BreakpointSet:
         if op == "relu":
             return self._check_dead_relu(key, scope, array)
         return None
+
+    def check_iteration(self, iteration):
+        """As `iteration` begins: its iteration (or run-to) breakpoints."""
+        breakpoints = self.iterations.get(iteration)
+        if not breakpoints:
+            return None
+        run_to = " (run to it)" if breakpoints[0].kind == "run_to" else ""
+        return self._first(breakpoints, f"iteration {iteration} begins{run_to}")
+
+    def check_non_finite(self, message):
+        """The iteration's first non-finite value or gradient, said by `message`: the
+        non-finite breakpoints (each counts it)."""
+        self._non_finite_hit = True
+        return self._first(self.non_finite, message)
 
     def _check_grad_norm(self, key, scope, array):
         return self._check_measure(
@@ -289,9 +300,7 @@ class BreakpointSet:
         if self.non_finite and not self._non_finite_hit:
             for name, g in zip(names, grads):
                 if has_non_finite(g):
-                    self._non_finite_hit = True
-                    found = self._first(self.non_finite,
-                                        f"first non-finite gradient: parameter {name}")
+                    found = self.check_non_finite(f"first non-finite gradient: parameter {name}")
                     if found:
                         return found
         if not self.global_grad_norms:

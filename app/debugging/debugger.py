@@ -113,32 +113,10 @@ class Debugger(BaseDebugger):
         a command set meanwhile is seen at the next event)."""
         return self._command is None and self._abort is None and self._target is None
 
-    def _worker(self):
-        try:
-            while True:
-                with self._cv:
-                    self._cv.wait_for(lambda: self._command is not None or self._abort is not None)
-                    if self._abort == "close":
-                        self._abort = None
-                        return
-                    if self._abort is not None:
-                        if self._abort == "reset":
-                            self._reset_now()
-                        self._abort = None
-                        self._cv.notify_all()
-                        continue
-                    self._adopt(None)
-                    self._status = "running"
-                    self._error = None
-                    state = self._state_unlocked()
-                self._emit("state_changed", state)
-                if self._train():
-                    return
-        except BaseException as exc:  # the worker never dies silently
-            self._fail(exc)
-
-    def _train(self):
+    def _train(self, command):
         """Run iterations until stopped; True when the debugger is closing."""
+        with self._cv:
+            self._aim(command, None)
         try:
             while True:
                 self._iteration()
@@ -290,6 +268,10 @@ class Debugger(BaseDebugger):
     def _adopt(self, pos):
         """Take the pending command as the target relative to `pos`; True for a pause."""
         command, self._command = self._command, None
+        return self._aim(command, pos)
+
+    def _aim(self, command, pos):
+        """Take `command` as the target relative to `pos`; True for a pause."""
         if command == "pause":
             return True
         if command == "run":

@@ -117,29 +117,6 @@ class StaticDebugger(BaseDebugger):
         return not_fetched_message(key)
 
     # ---- the worker ---------------------------------------------------------------------
-    def _worker(self):
-        try:
-            while True:
-                with self._cv:
-                    self._cv.wait_for(lambda: self._command is not None or self._abort is not None)
-                    if self._abort == "close":
-                        self._abort = None
-                        return
-                    command = None
-                    if self._abort is not None:
-                        self._handle_abort()
-                    else:
-                        command, self._command = self._command, None
-                        if command != "pause":  # a pause here: already paused or stopped
-                            self._status, self._error = "running", None
-                    state = self._state_unlocked()
-                    self._cv.notify_all()
-                self._emit("state_changed", state)
-                if command not in (None, "pause") and self._train(command):
-                    return
-        except BaseException as exc:  # the worker never dies silently
-            self._fail(exc)
-
     def _train(self, command):
         """Iterations until the command's stop; True when the debugger is closing."""
         while True:
@@ -157,11 +134,13 @@ class StaticDebugger(BaseDebugger):
                     return self._pause(hit, Position(self._completed, "forward", "op"))
                 command = pending or command
                 it = self._completed
-                begins = it in self._breakpoints.iterations and self._iteration_hit != it
-                if begins:
+                begins = None
+                if self._iteration_hit != it:
                     self._iteration_hit = it
+                    self._breakpoints.reset_iteration()
+                    begins = self._breakpoints.check_iteration(it)
             if begins:
-                hit = Hit("iteration", None, "forward", it, f"iteration {it} begins")
+                hit = Hit(begins[0], None, "forward", it, begins[1])
                 return self._pause(hit, Position(it, "forward", "op"))
             try:
                 loss = self._iteration()
@@ -205,9 +184,11 @@ class StaticDebugger(BaseDebugger):
         bps = self._breakpoints
         if bps.non_finite:
             bad = [k for k, a in self._values.items() if not np.all(np.isfinite(a))]
-            if bad:
-                return "non_finite", (f"non-finite value in iteration {it}: {', '.join(bad)} "
-                                      "(static mode: the whole step ran, its update included)")
+            found = bad and bps.check_non_finite(
+                f"non-finite value in iteration {it}: {', '.join(bad)} (static mode: the whole "
+                "step ran, its update included)")
+            if found:
+                return found
         return bps.check_loss(loss, self._losses[:-1])
 
     def _step_message(self, command, it):
@@ -244,12 +225,6 @@ class StaticDebugger(BaseDebugger):
         self._emit("stopped", hit)
         self._emit("state_changed", state)
         return False
-
-    def _handle_abort(self):
-        """Stop (or reset) now; called with the lock held."""
-        if self._abort == "reset":
-            self._reset_now()
-        self._status, self._abort = "stopped", None
 
     def _fail(self, exc):
         message = failure_message(exc, self.built.device)

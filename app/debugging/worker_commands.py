@@ -3,8 +3,10 @@ app/debugging/static_debugger.py) share: the commands any thread may send to the
 worker, the subscribers, the records the views drain, and the snapshot of a run's start that
 Reset returns to. What the session reads of them is declared in app/debugging/interface.py.
 
-A subclass provides `_worker()` (the thread's body: wait for a command, train, stop where
-asked), `_reset_now()` (called with the lock held) and `_state_unlocked()`."""
+The worker thread's loop is here too (`_worker`: wait for a command, hand it to `_train`);
+a subclass provides `_train(command)` (train until the command is done or a breakpoint
+stops it; True when closing), `_fail(exc)`, `_reset_now()` and `_state_unlocked()` (both
+called with the lock held)."""
 import copy
 import threading
 from collections import deque
@@ -118,6 +120,36 @@ class WorkerCommands:
                                                     name=self.thread_name)
                     self._thread.start()
             self._cv.notify_all()
+
+    # ---- the worker thread --------------------------------------------------------------
+    def _worker(self):
+        try:
+            while True:
+                with self._cv:
+                    self._cv.wait_for(lambda: self._command is not None or self._abort is not None)
+                    if self._abort == "close":
+                        self._abort = None
+                        return
+                    command = None
+                    if self._abort is not None:
+                        self._handle_abort()
+                    else:
+                        command, self._command = self._command, None
+                        if command != "pause":  # a pause here: already paused or stopped
+                            self._status, self._error = "running", None
+                    state = self._state_unlocked()
+                    self._cv.notify_all()
+                self._emit("state_changed", state)
+                if command not in (None, "pause") and self._train(command):
+                    return
+        except BaseException as exc:  # the worker never dies silently
+            self._fail(exc)
+
+    def _handle_abort(self):
+        """Stop (or reset) now; called with the lock held."""
+        if self._abort == "reset":
+            self._reset_now()
+        self._status, self._abort = "stopped", None
 
     # ---- what the views read (any thread) -----------------------------------------------
     def between_updates(self, fn, timeout=2.0):

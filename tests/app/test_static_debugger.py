@@ -2,6 +2,7 @@
 the breakpoints a compiled iteration can check, fetched-only inspection, reset, and the
 session choosing it for mode "static"."""
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -126,6 +127,29 @@ def test_a_non_finite_loss_stops_the_run():
         state = d.state()
         assert state.last_hit.kind == "non_finite" and not np.isfinite(state.loss)
         assert d.loss_key in state.last_hit.message
+    finally:
+        d.close()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_hit_counts_and_ignore_counts_work_in_static_mode():
+    d = static_debugger("nan_demo")
+    non_finite = replace(Breakpoint.non_finite(), ignore=2)
+    begins = replace(Breakpoint.iteration(1), ignore=0)
+    losses = []
+    d.subscribe(iteration_finished=lambda it, loss: losses.append(loss))
+    try:
+        d.set_breakpoints([non_finite, begins])
+        d.run()
+        assert d.wait(20)
+        assert d.state().last_hit.kind == "iteration" and d.hit_counts() == {begins: 1}
+        d.run()
+        assert d.wait(20)
+        state = d.state()
+        assert state.last_hit.kind == "non_finite"  # the third non-finite iteration
+        assert d.hit_counts()[non_finite] == 3 and d.hit_counts()[begins] == 1
+        first_nan = next(i for i, loss in enumerate(losses) if not np.isfinite(loss))
+        assert state.completed == first_nan + 3
     finally:
         d.close()
 

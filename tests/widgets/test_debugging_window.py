@@ -168,3 +168,31 @@ def test_select_of_an_unknown_node_on_the_command_line_is_an_error(tmp_path):
                            "--select", "9/nope#0", "--screenshot", str(tmp_path / "s.png")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "--select 9/nope#0: no such node" in done.stderr
+
+
+def test_optimizer_settings_edit_live_and_show_per_optimizer(make_window):
+    window = make_window()
+    config = window.config
+    assert window.session.project.train.optimizer == "SGD"
+    assert not config.momentum.isHidden() and config.beta1.isHidden()
+    trigger(window, "step_iteration")
+    window.session.run()
+    config.momentum.setValue(0.9)  # while it runs
+    config.weight_decay.setValue(0.001)
+    window.session.pause()
+    state = wait_idle(window, 30)
+    optimizer = window.session.built.optimizer
+    assert state.completed >= 1 and optimizer.momentum == 0.9
+    assert optimizer.weight_decay == 0.001 and window.session.losses[0][0] == 0
+    config.optimizer.setCurrentText("Adam")  # a new update rule resets: asked first
+    assert window.questions and "resets training" in window.questions[-1]
+    wait_idle(window, 30)
+    assert window.session.project.train.optimizer == "Adam"
+    assert config.momentum.isHidden() and not config.beta1.isHidden()
+    trigger(window, "step_iteration")
+    wait_idle(window, 30)
+    config.beta2.setValue(0.99)
+    assert window.session.built.optimizer.betas == (0.9, 0.99)
+    assert window.session.state.completed >= 1
+    window.undo_stack.undo()
+    assert tuple(window.session.project.train.betas) == (0.9, 0.999)
