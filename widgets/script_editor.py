@@ -222,9 +222,14 @@ class ScriptEditor(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.notice = QLabel("The model: the script's last nn.Module class (or what build() "
-                             "returns). It runs on Run or Step only.")
+                             "returns). It runs on Run or Step only. PyTorch code runs "
+                             "unchanged: import torch, torch.nn as nn, torch.nn.functional "
+                             "as F are the engine.")
         self.notice.setWordWrap(True)
         self.editor = CodeEdit()
+        self.editor.setPlaceholderText("import torch\nimport torch.nn as nn\nimport "
+                                       "torch.nn.functional as F\n\n\nclass Net(nn.Module):"
+                                       "\n    ...  # runs on the engine, as in PyTorch")
         self.highlighter = PythonHighlighter(self.editor.document())
         self.error = QLabel()
         self.error.setObjectName("scriptError")

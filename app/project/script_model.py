@@ -3,12 +3,13 @@
 The source runs only when the user asks for it (Run, Step, or the control-flow contrast),
 never when a project or preset is loaded. It is compiled with the file name SCRIPT_FILENAME
 and executed in a fresh namespace that provides `sg` (engine), `nn`, `F`
-(engine.nn.functional) and `static`. The script defines a `build()` function returning the
-model, or nn.Module subclasses (the last one defined is the model). Every error, while
-compiling, building or in forward during a Step or Run, becomes a ScriptError carrying the
-line of the user's script where it happened, SystemExit and KeyboardInterrupt included
-(a script cannot end the app). A script's forward can be interrupted by Stop and records at
-most MAX_OPS_PER_FORWARD ops per call (app/project/script_guard.py).
+(engine.nn.functional) and `static`; `import torch` (`torch.nn`, `torch.nn.functional`...)
+imports the engine (app/project/torch_alias.py). The script defines a `build()` function
+returning the model, or nn.Module subclasses (the last one defined is the model). Every
+error, while compiling, building or in forward during a Step or Run, becomes a ScriptError
+carrying the line of the user's script where it happened, SystemExit and KeyboardInterrupt
+included (a script cannot end the app). A script's forward can be interrupted by Stop and
+records at most MAX_OPS_PER_FORWARD ops per call (app/project/script_guard.py).
 """
 import functools
 import re
@@ -18,6 +19,7 @@ import engine.nn.functional as F
 from engine import nn, static
 
 from app.project.script_guard import FORWARDS, OpCap, ScriptInterrupted
+from app.project.torch_alias import script_builtins
 
 SCRIPT_FILENAME = "<script>"
 CHECK_SAMPLES = 2  # samples the model's output is checked on when it is built
@@ -69,7 +71,8 @@ def as_script_error(exc):
 def run_script(source):
     """The namespace the script leaves after running (its definitions); ScriptError when it
     does not compile or raises."""
-    namespace = {"__name__": "stepgraph_script", "sg": sg, "nn": nn, "F": F, "static": static}
+    namespace = {"__name__": "stepgraph_script", "sg": sg, "nn": nn, "F": F, "static": static,
+                 "__builtins__": script_builtins()}
     try:
         code = compile(source, SCRIPT_FILENAME, "exec")
         exec(code, namespace)  # the user's own code, run because the user asked to run it

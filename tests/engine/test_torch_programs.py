@@ -87,6 +87,35 @@ def bigram(torch, weights, words):
     return losses
 
 
+def lstm_sequence_model(torch, weights, X, Y):
+    """A two-layer LSTM, time first (PyTorch's default batch_first=False), with a Linear head
+    on the last step, trained by plain SGD."""
+    nn = torch.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(3, 6, num_layers=2, batch_first=False)
+            self.head = nn.Linear(6, 1)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)  # out: (time, batch, hidden)
+            return self.head(out[-1])
+
+    model = Net()
+    _copy_weights(torch, model, weights)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.tensor(X), torch.tensor(Y)
+    losses = []
+    for _ in range(5):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
 def _data():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((32, 3)).astype(np.float32)
@@ -114,3 +143,13 @@ def test_bigram_with_multinomial_and_cross_entropy():
     weights = [np.random.default_rng(1).standard_normal((27, 27)).astype(np.float32)]
     np.testing.assert_allclose(bigram(engine, weights, words), bigram(real_torch, weights, words),
                                rtol=1e-5)
+
+
+def test_two_layer_lstm_time_first_with_a_linear_head():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((7, 4, 3)).astype(np.float32)  # (time, batch, features)
+    Y = X.sum(axis=(0, 2))[:, None].astype(np.float32) * 0.1
+    shapes = [(24, 3), (24, 6), (24,), (24,), (24, 6), (24, 6), (24,), (24,), (1, 6), (1,)]
+    weights = [rng.standard_normal(s).astype(np.float32) * 0.4 for s in shapes]
+    np.testing.assert_allclose(lstm_sequence_model(engine, weights, X, Y),
+                               lstm_sequence_model(real_torch, weights, X, Y), rtol=1e-5)

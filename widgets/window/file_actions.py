@@ -3,17 +3,19 @@ Cancel before anything replaces a modified project (New, Open, a preset, a recen
 Quit), saving that never drops the saved weights (an unbuilt project keeps them, a refused
 file is kept, a worker that does not answer gives a save without the current weights), a
 dialog for weights that were refused, and consent before a script from a file first runs
-(Run, Step, Trace), remembered by the script's hash; File > Open data."""
+(Run, Step, Trace), remembered by the script's hash; File > Open data; File > Import
+PyTorch model (a .py file as a new script project, its script from a file like any other)."""
 import copy
 from concurrent.futures import ThreadPoolExecutor, wait as future_wait
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, Qt
-from PySide6.QtWidgets import QApplication, QProgressDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
 
 from app.project import ProjectError, load_project, save_project
 from app.project.data import generated_datasets, load_dataset
 from app.project.presets import load_preset
+from app.project.script_file import load_script_project
 from app.project.specs import Project
 from app.project.trust import TrustedScripts
 from widgets import save_prompt
@@ -34,6 +36,7 @@ class FileActions:
         self.window = window
         self.trust = TrustedScripts(window.data_dir)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-reader")
+        self.script_origin = None  # name of the .py file the unsaved project's script came from
         self.ask_save = lambda name: save_prompt.ask_save(window, name)
         self.ask_trust = lambda source, origin, action: ask_trust(window, source, origin,
                                                                   action)
@@ -65,6 +68,34 @@ class FileActions:
         """Open a project file (after maybe_save; its data file read first, off the UI
         thread); False when it was not opened."""
         return self.maybe_save() and self.preload(path) and self.window.open_file(path)
+
+    def import_torch_dialog(self):
+        """File > Import PyTorch model: choose a .py file and open it as a script project."""
+        window = self.window
+        path, _ = QFileDialog.getOpenFileName(window, "Import PyTorch model",
+                                              start_dir(window.settings, "script"),
+                                              "Python files (*.py)")
+        if path:
+            remember(window.settings, path, "script")
+            self.import_torch_model(path)
+
+    def import_torch_model(self, path):
+        """Open the .py file `path` as a new script project (after maybe_save); its script
+        runs only once the user allowed it, as one that came with a project file. False
+        when it was not opened."""
+        if not self.maybe_save():
+            return False
+        try:
+            project = load_script_project(path)
+        except ProjectError as exc:
+            self.window.show_error("Cannot import the PyTorch model", str(exc))
+            return False
+        self.window.set_project(project)
+        self.script_origin = Path(path).name
+        self.window.graph_tabs.setCurrentWidget(self.window.script_page)
+        self.window.show_message(f"imported {self.script_origin}: its model runs on Run or "
+                                 "Step, once you allow it")
+        return True
 
     def preload(self, path):
         """Read the data file the project `path` names in a worker thread, with a progress
@@ -101,6 +132,7 @@ class FileActions:
         (the session forgot its selection and breakpoints), and weights that were refused
         are explained in a dialog (the file itself is kept)."""
         window = self.window
+        self.script_origin = None
         window.inspector.show_node("", None, None, message="nothing selected")
         error = window.session.weights_error
         if error:
@@ -150,12 +182,13 @@ class FileActions:
     # ---- consent before a script runs -----------------------------------------------------
     def consent(self, source, action="Run"):
         """Whether the script `source` may run now: a script typed here or from a preset
-        may; one that came with a file may once the user allowed it (asked once per script,
-        remembered by its hash)."""
+        may; one that came with a file (a project file or an imported .py) may once the user
+        allowed it (asked once per script, remembered by its hash)."""
         path = self.window.session.path
-        if path is None or not source or self.trust.is_trusted(source):
+        origin = Path(path).name if path is not None else self.script_origin
+        if origin is None or not source or self.trust.is_trusted(source):
             return True
-        if not self.ask_trust(source, Path(path).name, action):
+        if not self.ask_trust(source, origin, action):
             self.window.show_message("the script was not run: it was not allowed")
             return False
         self.trust.trust(source)

@@ -58,6 +58,9 @@ class Menus:
         self.recent.aboutToShow.connect(self.fill_recent)
         _add(window, menu, "Open &Data...", None, window.file_actions.open_data,
              "Your own data (CSV, NPZ, IDX, a folder of images) as the project's dataset")
+        _add(window, menu, "&Import PyTorch model (.py)...", None,
+             window.file_actions.import_torch_dialog,
+             "A model written for PyTorch as a new script project: it runs on the engine")
         menu.addSeparator()
         _add(window, menu, "&Save", QKeySequence.Save, self.save,
              "Save the project and its weights")
