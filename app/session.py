@@ -20,7 +20,8 @@ from collections import deque
 from engine.backend import cuda_status
 
 from app.debugging.breakpoints import Breakpoint, Hit
-from app.project.build import BuildError, build
+from app.project.build import BuildError
+from app.project.build_job import BuildJob
 from app.debugging.breakpoints import make_breakpoints
 from app.debugging.session_controls import DebuggingControls
 from app.debugging.debugger import Debugger
@@ -33,6 +34,7 @@ from app.session_pump import SessionPump
 from app.session_reads import SessionReads
 
 STEP_COMMANDS = ("op", "layer", "out", "phase", "iteration")
+BUILD_FAILURES = (BuildError, ScriptError, ValueError, RuntimeError, MemoryError)
 TIMING_WINDOW = 20  # iterations averaged for the time per step
 
 
@@ -48,7 +50,9 @@ class Session(SessionReads, SessionPump, DebuggingControls):
     "history" (the recorded iterations; throttled while running) and "viewed" (an older
     iteration is shown from the history, or live again)."""
 
-    def __init__(self):
+    def __init__(self, build_wait_s=None):
+        """`build_wait_s`: how long set_project and Run wait for a build before going on
+        (the build then ends on its worker and `pump()` installs it); None: until it ends."""
         self.project = None
         self.path = None  # the file the project was opened from or saved to
         self.report = None
@@ -80,6 +84,10 @@ class Session(SessionReads, SessionPump, DebuggingControls):
         self._worker_losses = deque()
         self._worker_hits = deque()
         self._finish_times = deque(maxlen=TIMING_WINDOW + 1)
+        self.build_wait_s = build_wait_s
+        self._job = None  # the BuildJob under way
+        self._build_generation = 0
+        self._queued = None  # the command sent while building
 
     # ---- subscribers -----------------------------------------------------------------------
     def subscribe(self, fn):
@@ -108,20 +116,69 @@ class Session(SessionReads, SessionPump, DebuggingControls):
         self._close_debugger()
         self._clear_run()
         self.built, self.build_error, self.script_error = None, None, None
+        self._drop_build()
         if self.report.ok and not self._script_waits():
-            try:
-                self.built = build(self.project)
-            except (BuildError, ValueError, RuntimeError, MemoryError) as exc:
-                self.build_error = (failure_message(exc, self.project.train.device, True)
-                                    if isinstance(exc, MemoryError) else str(exc))
+            self._start_build()
         elif self.report.errors:
             self.build_error = self.report.errors[0].message
         else:
             self.build_error = "a script is built on the first Run or Step"
-        self._load_weights()
-        self._start_debugger()
         self._notify({"project", "state", "graph", "curves", "hits", "stats", "selection",
                       "breakpoints", "history", "viewed"})
+
+    # ---- building (on a worker thread: app/project/build_job.py) -----------------------------
+    @property
+    def building(self):
+        """Whether the project is being built now (Run and the steps wait for it)."""
+        return self._job is not None
+
+    def _start_build(self):
+        """Build the project on a worker thread; wait for it up to `build_wait_s` (None:
+        until it ends), then let `pump()` (or `wait()`) install it when it ends. The
+        changes when it was installed at once."""
+        self._build_generation += 1
+        self._job = BuildJob(copy.deepcopy(self.project), self._build_generation)
+        return self._settle_build() if self._job.wait(self.build_wait_s) else set()
+
+    def _install_build(self):
+        """The ended build in place: its model, the saved weights, a debugger; then the
+        command sent while it was building. The changes."""
+        job, self._job = self._job, None
+        queued, self._queued = self._queued, None
+        built, exc = job.outcome()
+        script = bool(self.project.network.script)
+        if exc is not None:
+            message = (failure_message(exc, self.project.train.device, True)
+                       if isinstance(exc, MemoryError) else str(exc))
+            if script:
+                self.script_error = exc if isinstance(exc, ScriptError) else ScriptError(message)
+                self.build_error = f"the script failed: {self.script_error}"
+                self.hits.append(Hit("error", None, None, 0, f"script: {self.script_error}"))
+            else:
+                self.build_error = (message if isinstance(exc, BUILD_FAILURES)
+                                    else f"{type(exc).__name__}: {message}")
+            return {"project", "state", "hits"}
+        self.built, self.script_error, self.build_error = built, None, None
+        self._load_weights()
+        self._start_debugger()
+        if self.debugger is None and script:  # static mode could not compile the script's model
+            self.script_error = ScriptError(self.build_error)
+            self.hits.append(Hit("error", None, None, 0, self.build_error))
+        if queued is not None and self.debugger is not None:
+            self._send(queued)
+        return {"project", "state", "graph", "stats", "breakpoints", "history", "hits"}
+
+    def _settle_build(self):
+        """Install the build once it has ended (UI thread); the changes."""
+        if self._job is not None and self._job.done.is_set():
+            return self._install_build()
+        return set()
+
+    def _drop_build(self, why="another project replaced it"):
+        """Forget the build under way (a script still running in it is interrupted)."""
+        if self._job is not None:
+            self._job.cancel(f"building stopped: {why}")
+            self._job, self._queued = None, None
 
     def _script_waits(self):
         """A script project whose script has not run: it runs on the first Run/Step
@@ -129,29 +186,13 @@ class Session(SessionReads, SessionPump, DebuggingControls):
         return bool(self.project.network.script) and self.report.ok and self.debugger is None
 
     def _run_script(self):
-        """Build the script project now that the user asked to run it; False (with
-        `script_error` set and an error hit) when the script fails or the user does not
-        allow it to run (`script_consent(source)`, set by the window, says False)."""
+        """Build the script project now that the user asked to run it (on the build worker);
+        False (`build_error` set) when the user does not allow it to run
+        (`script_consent(source)`, set by the window, says False)."""
         if self.script_consent is not None and not self.script_consent(self.project.network.script):
             self.build_error = "the script was not allowed to run (it came from a file)"
             return False
-        try:
-            self.built = build(self.project)
-        except (ScriptError, BuildError, ValueError, RuntimeError, MemoryError) as exc:
-            self.script_error = exc if isinstance(exc, ScriptError) else ScriptError(str(exc))
-            self.build_error = f"the script failed: {self.script_error}"
-            self.hits.append(Hit("error", None, None, 0, f"script: {self.script_error}"))
-            self._notify({"hits"})
-            return False
-        self.script_error = self.build_error = None
-        self._load_weights()
-        self._start_debugger()
-        if self.debugger is None:  # static mode could not compile the script's model
-            self.script_error = ScriptError(self.build_error)
-            self.hits.append(Hit("error", None, None, 0, self.build_error))
-            self._notify({"hits"})
-            return False
-        self._notify({"project", "state", "graph", "stats", "breakpoints", "history"})
+        self._notify(self._start_build() or {"state"})
         return True
 
     @property
@@ -199,7 +240,7 @@ class Session(SessionReads, SessionPump, DebuggingControls):
         """Why Run and the step commands are disabled, or "" when they are enabled."""
         if self.project is None:
             return "no project is open"
-        if self.debugger is None and not self._script_waits():
+        if self.debugger is None and self._job is None and not self._script_waits():
             return f"the network is invalid: {self.build_error or 'it does not build'}"
         return ""
 
@@ -224,7 +265,8 @@ class Session(SessionReads, SessionPump, DebuggingControls):
         return True
 
     def close(self):
-        """End the run and its worker thread."""
+        """End the run and its worker thread (and a build under way)."""
+        self._drop_build("the window closed")
         self._close_debugger()
 
     def _close_debugger(self):
@@ -262,7 +304,13 @@ class Session(SessionReads, SessionPump, DebuggingControls):
         self._command("pause")
 
     def stop(self):
-        """Abandon the iteration in progress (the weights stay as the last update left them)."""
+        """Abandon the iteration in progress (the weights stay as the last update left them);
+        while a script is being built, interrupt it (the next Run builds it again)."""
+        if self._job is not None and self.project.network.script:
+            self._drop_build("stopped by the user (Stop)")
+            self.build_error = "building the script was stopped (Stop): Run builds it again"
+            self._notify({"project", "state"})
+            return
         self._command("stop")
         self._interrupt_script_later()
 
@@ -288,10 +336,22 @@ class Session(SessionReads, SessionPump, DebuggingControls):
         self._notify({"state", "graph", "curves", "hits", "stats", "history", "viewed"})
 
     def _command(self, name):
-        if self._script_waits() and not self._run_script():
-            raise RuntimeError(f"cannot {name.replace('_', ' ')}: {self.build_error}")
+        self._notify(self._settle_build())
+        if self._job is None and self._script_waits():
+            if not self._run_script():
+                raise RuntimeError(f"cannot {name.replace('_', ' ')}: {self.build_error}")
+            if self.debugger is None and self._job is None:  # the script failed at once
+                raise RuntimeError(f"cannot {name.replace('_', ' ')}: {self.build_error}")
+        if self._job is not None:  # sent once the build ends (pause: nothing to pause yet)
+            self._queued = None if name == "pause" else name
+            self._notify({"state"})
+            return
         if self.debugger is None:
             raise RuntimeError(f"cannot {name.replace('_', ' ')}: {self.run_blocker()}")
+        self._send(name)
+
+    def _send(self, name):
+        """Send a command to the debugger, the views brought up to date first."""
         self.pump()  # what the views show now belongs to the generation this command ends
         self.view_iteration(None)  # any command returns to live
         if name != "pause":

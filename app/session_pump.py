@@ -63,10 +63,12 @@ class SessionPump:
 
     # ---- the UI timer ----------------------------------------------------------------------
     def pump(self):
-        """Drain the debugger's records into the session and notify; returns the changes."""
+        """Install a build that has ended, drain the debugger's records into the session
+        and notify; returns the changes."""
+        changes = self._settle_build()
         if self.debugger is None:
-            return set()
-        changes = set()
+            self._notify(changes)
+            return changes
         for record in self.debugger.drain():
             changes |= self._apply(record)
         with self._worker_lock:

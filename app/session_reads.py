@@ -5,6 +5,7 @@ history (the timeline and older iterations). Debuggers are told apart by their d
 (app/debugging/interface.py), never by probing them.
 """
 import copy
+import time
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -56,8 +57,15 @@ class SessionReads:
         return not self.running and (self.debugger is None or self.debugger.wait(0))
 
     def wait(self, timeout=5.0):
-        """Block until the worker is paused or stopped; False when `timeout` passed first."""
-        return self.debugger is None or self.debugger.wait(timeout)
+        """Block until a build under way has ended (and is installed) and the worker is
+        paused or stopped; False when `timeout` passed first."""
+        start = time.monotonic()
+        if self._job is not None:
+            if not self._job.wait(timeout):
+                return False
+            self._notify(self._settle_build())
+        left = max(0.0, timeout - (time.monotonic() - start))
+        return self.debugger is None or self.debugger.wait(left)
 
     @property
     def has_model(self):

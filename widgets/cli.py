@@ -172,6 +172,8 @@ def main(argv=None):
         window.set_project(project, args.open, weights_from=args.open)
     if args.trust_script:
         window.session.script_consent = None  # allowed on the command line
+    if args.steps or args.screenshot or args.save:
+        window.session.wait(STEP_TIMEOUT_S)  # the build, on its worker, before any output
     if window.session.run_blocker():
         print(f"stepgraph: {window.session.run_blocker()}", file=sys.stderr)
         if args.steps or args.screenshot or args.save:

@@ -46,7 +46,8 @@ class DebuggerStatus:
         session, state = self.session, self.session.state
         blocker = session.run_blocker()
         texts = {
-            "status": "invalid network" if blocker and session.project else
+            "status": "building…" if session.building else
+                      "invalid network" if blocker and session.project else
                       (state.status if state else "stopped"),
             "iteration": f"iteration {state.iteration}" if state else "iteration -",
             "phase": f"phase {state.phase or '-'}" if state else "phase -",
@@ -56,13 +57,16 @@ class DebuggerStatus:
         for name, text in texts.items():
             self.labels[name].setText(text)
         progress = session.run_progress()
-        running = progress is not None and state is not None and state.status == "running"
+        running = session.building or (progress is not None and state is not None
+                                       and state.status == "running")
         if progress is not None:
             self.progress.setRange(0, progress[1])
             self.progress.setValue(progress[0])
         self.progress.setVisible(progress is not None)
         self.stop_button.setVisible(running)
-        self.labels["status"].setToolTip(blocker or "debugger status")
+        self.labels["status"].setToolTip(
+            "building the model on a worker thread (Stop interrupts a script)"
+            if session.building else blocker or "debugger status")
         fault = session.fault
         message = fault.message if fault else ""
         self.fault.setText(_shortened(message))
@@ -74,7 +78,7 @@ class DebuggerStatus:
 
     def _stop(self):
         try:
-            self.session.pause()
+            self.session.stop() if self.session.building else self.session.pause()
         except RuntimeError:  # nothing to stop any more
             pass
 

@@ -13,6 +13,8 @@ def run_steps(app, session, iterations, timeout_s):
         while not session.wait(0.005) and time.monotonic() < deadline:
             app.processEvents()
         session.pump()
+        if session.state is None:  # the script's build failed: the hits say why
+            return False
         hit = session.state.last_hit
         if hit is None or hit.kind != "step_iteration" or time.monotonic() > deadline:
             return session.state.completed >= target

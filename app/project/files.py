@@ -30,7 +30,7 @@ from app.project.validation import MAX_BREAKPOINTS, MAX_LAYERS, check_values
 from app.project.specs import (SCHEMA_VERSION, BreakpointSpec, DatasetSpec, LayerSpec, NetworkSpec, Project,
                     TrainConfig)
 from app.project.weights import (keep_weights, load_weights, record_problem, recorded,  # noqa: F401
-                                 weights_record, write_weights)
+                                 remove_orphans, weights_record, write_weights)
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 8  # the deepest the format goes is 5 (layers -> layer -> params -> value)
@@ -87,6 +87,8 @@ def save_project(path, project, state=None, keep_weights_of=None, keep_previous=
     if previous is not None and not keep_previous and (
             record is None or previous.name != record["file"]):
         previous.unlink(missing_ok=True)
+    if not keep_previous:
+        remove_orphans(target)
 
 
 def weights_path(path):

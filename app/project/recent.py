@@ -160,14 +160,16 @@ class Autosave:
                 self._folder, self._lock, self._owner_pid = folder, lock, os.getpid()
                 return
 
-    def write(self, project, source=None, state=None):
-        """Autosave `project` (and optionally its weights) edited from file `source`. The
-        source is recorded before the file and the time after it: a crash in between leaves
-        a recovery that names its source and takes the file's own time."""
+    def write(self, project, source=None, state=None, keep_weights_of=None):
+        """Autosave `project` (and optionally its weights: `state`, else those the project
+        file `keep_weights_of` records, e.g. of a script not built yet) edited from file
+        `source`. The source is recorded before the file and the time after it: a crash in
+        between leaves a recovery that names its source and takes the file's own time."""
         folder = self._own()
         stamps = _StateFile(folder)
         stamps.update(autosave_source=str(source) if source else None)
-        save_project(folder / AUTOSAVE_FILE, project, state)
+        save_project(folder / AUTOSAVE_FILE, project, state,
+                     keep_weights_of=None if state is not None else keep_weights_of)
         previous = stamps.read().get("autosave_at")
         stamps.update(autosave_at=_now_after([previous]))
 

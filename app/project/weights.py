@@ -3,6 +3,7 @@ archive comment marks it as written by Stepgraph and holds the SHA-256 of its ar
 project file records the name and that hash of its weights (app/project/files.py), so the
 pair survives editing the JSON's text, and a file the app did not write is never taken for
 its weights. Reading checks every member's header against its data before numpy allocates."""
+import glob
 import hashlib
 import json
 import math
@@ -80,6 +81,26 @@ def recorded(target):
 
 def _weights_name(target, digest):
     return target.parent / f"{target.stem[:150]}.weights-{digest[:12]}.npz"
+
+
+def remove_orphans(target):
+    """Remove the weights files named for `target` (written by the app) that no project
+    file beside it records: a save killed after its project file was written leaves the
+    previous weights, one killed before it the new ones. A sibling project sharing the name
+    (`p.json`, `p.old`) keeps the weights it records."""
+    stem = glob.escape(target.stem[:150])
+    candidates = [p for p in target.parent.glob(f"{stem}.weights-*.npz")
+                  if WEIGHTS_NAME.match(p.name) and mark_of(p)[0] is not None]
+    if not candidates:
+        return
+    kept = set()
+    for sibling in target.parent.glob(f"{stem}*"):
+        if sibling.suffix != ".npz" and sibling.is_file() and not sibling.is_symlink():
+            record = weights_record(sibling)
+            kept.update([record["file"]] if record else [])
+    for orphan in candidates:
+        if orphan.name not in kept:
+            orphan.unlink(missing_ok=True)
 
 
 def write_weights(target, arrays, write_atomic):

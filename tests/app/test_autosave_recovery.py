@@ -131,3 +131,29 @@ def test_a_crash_between_the_autosave_and_its_stamp_still_offers_it(tmp_path, mo
     assert recovery is not None and recovery.load() == numbered_project(2)
     assert recovery.source == "work.json"
     assert recovery.saved_at == pytest.approx(recovery.path.stat().st_mtime)
+
+
+CRASHING_SCRIPT_SESSION = textwrap.dedent("""
+    import os, signal, sys
+    from app.project.recent import Autosave
+    from tests.app.test_script_model import GOOD, script_project
+
+    Autosave(sys.argv[1]).write(script_project(
+        f"open({sys.argv[2]!r}, 'w').write('x')\\n" + GOOD))  # never saved, no source
+    os.kill(os.getpid(), signal.SIGKILL)
+""")
+
+
+@posix_only
+def test_a_recovered_script_of_an_unsaved_project_runs_only_once_allowed(qtbot, tmp_path):
+    data, marker = tmp_path / "data", tmp_path / "ran"
+    done = subprocess.run([sys.executable, "-c", CRASHING_SCRIPT_SESSION, str(data),
+                           str(marker)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == -signal.SIGKILL
+    window = open_window(qtbot, data, preset=None)
+    asked = []
+    window.file_actions.ask_trust = lambda source, origin, action: asked.append(origin) or False
+    assert window.offer_recovery() and window.session.path is None
+    window.debug_actions.trigger("step_iteration")
+    assert asked == ["the autosaved copy"] and not marker.exists()
+    window.close()

@@ -191,7 +191,7 @@ def test_out_of_memory_while_building_is_a_message_not_a_crash(session, monkeypa
     def build(project):
         raise MemoryError("Unable to allocate 7.45 GiB for an array with shape (1000000000, 2) "
                           "and data type float32")
-    monkeypatch.setattr("app.session.build", build)
+    monkeypatch.setattr("app.project.build_job.build", build)
     session.set_project(load_preset("xor"))
     assert session.debugger is None
     assert session.build_error.startswith("Out of memory (host): Unable to allocate 7.45 GiB")

@@ -286,3 +286,27 @@ def test_a_temporary_file_of_a_dead_writer_is_removed_by_the_next_write(tmp_path
     other.write_text("another target")
     save_project(path, numbered_project(0))
     assert temps(tmp_path) == sorted([alive.name, other.name])
+
+
+def test_weights_orphaned_by_a_killed_save_are_removed_by_the_next_save(tmp_path, monkeypatch):
+    path = tmp_path / "p.json"
+    save_project(path, numbered_project(1), numbered_state(1))
+    monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: (_ for _ in ()).throw(Killed))
+    with pytest.raises(Killed):  # killed after the JSON is in place: save 1's weights stay
+        save_project(path, numbered_project(4), numbered_state(4))
+    monkeypatch.undo()
+    die_on_write(monkeypatch, 1)  # killed before the JSON: save 5's weights are unpaired
+    with pytest.raises(Killed):
+        save_project(path, numbered_project(5), numbered_state(5))
+    monkeypatch.undo()
+    assert len(list(tmp_path.glob("p.weights-*.npz"))) == 3  # saves 1, 4 (in p.json) and 5
+    sibling = tmp_path / "p.old"  # another project of the same name keeps what it records
+    save_project(sibling, numbered_project(2), numbered_state(2))
+    assert sorted(tmp_path.glob("p.weights-*.npz")) == sorted([weights_path(path),
+                                                              weights_path(sibling)])
+    save_project(path, numbered_project(6), numbered_state(6))
+    assert sorted(tmp_path.glob("p.weights-*.npz")) == sorted([weights_path(path),
+                                                              weights_path(sibling)])
+    model = build(load_project(path)).model
+    load_weights(weights_path(path), model, path)
+    assert model.state_dict()["2.bias"].tolist() == [6.0, 6.0]

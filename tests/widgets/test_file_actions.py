@@ -85,6 +85,26 @@ def test_a_reopened_unbuilt_project_saves_without_losing_its_weights(qtbot, tmp_
     window.close()
 
 
+def test_the_autosave_of_an_unbuilt_script_project_carries_its_saved_weights(qtbot,
+                                                                              tmp_path):
+    path = tmp_path / "script.json"
+    project = load_preset("dynamic_depth")
+    state = {k: np.full_like(v, 0.5) for k, v in build(project).model.state_dict().items()}
+    save_project(path, project, state)
+    window = open_window(qtbot, tmp_path / "data", preset=None)
+    assert window.file_actions.open_file(path)
+    edited = load_project(path)
+    edited.description = "edited before the first Run"
+    window.edit(edited, "description")
+    assert window.session.built is None and window.session.pending_weights == path
+    window.write_autosave()
+    recovery = window.autosave.path
+    model = build(load_project(recovery)).model
+    load_weights(weights_path(recovery), model, recovery)  # the crash would keep them
+    assert all(np.all(v == 0.5) for v in model.state_dict().values())
+    window.close()
+
+
 def test_refused_weights_are_explained_in_a_dialog_and_kept(qtbot, tmp_path):
     path = tmp_path / "p.json"
     save_project(path, load_preset("xor"), {"0.weight": np.zeros((3, 3), np.float32)})

@@ -10,6 +10,8 @@ from app.project.presets import load_preset
 def open_window(qtbot, data_dir, preset="spirals"):
     prefer_the_ui_thread()  # as the command line does at start-up
     window = MainWindow(data_dir=data_dir, restore_layout=False)
+    window.session.build_wait_s = None  # builds end before set_project returns (the
+    # window's short wait is tested apart: tests/widgets/test_build_off_ui_thread.py)
     window.errors = []
     window.show_error = lambda title, message: window.errors.append((title, message))
     window.file_actions.ask_save = lambda name: "discard"  # tests of the questions set theirs

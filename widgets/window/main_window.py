@@ -60,6 +60,9 @@ def default_data_dir():
                 Path.home() / ".stepgraph")
 
 
+UI_BUILD_WAIT_S = 0.1  # longer builds end on their worker while the window stays live
+
+
 class MainWindow(QMainWindow):
     """The main window (see the module docstring); it owns its views, their feeds and its
     controllers (script tab, compare, gradient checks, presentation, exports, menus)."""
@@ -67,7 +70,7 @@ class MainWindow(QMainWindow):
     def __init__(self, session=None, data_dir=None, restore_layout=True, parent=None):
         super().__init__(parent)
         self.setObjectName("stepgraphMainWindow")
-        self.session = session or Session()
+        self.session = session or Session(build_wait_s=UI_BUILD_WAIT_S)
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.settings = QSettings(str(self.data_dir / "settings.ini"), QSettings.IniFormat)
         self.recent = RecentFiles(self.data_dir)
@@ -237,7 +240,8 @@ class MainWindow(QMainWindow):
         if session.project is None or self.undo_stack.isClean():
             return
         try:
-            self.autosave.write(session.project, session.path, session.weights())
+            self.autosave.write(session.project, session.path, session.weights(),
+                                keep_weights_of=session.pending_weights)
         except (OSError, ProjectError) as exc:
             self.show_message(f"autosave failed: {exc}")
 
@@ -258,6 +262,8 @@ class MainWindow(QMainWindow):
             return False
         self.set_project(project, Path(recovery.source) if recovery.source else None,
                          weights_from=recovery.path)
+        if project.network.script and not recovery.source:  # typed or imported: ask first
+            self.file_actions.script_origin = "the autosaved copy"
         self.undo_stack.resetClean()
         return True
 
