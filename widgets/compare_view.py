@@ -23,6 +23,7 @@ from .graph_view import GraphView
 PASS_COLUMNS = ("pass", "nodes before → after", "ms")
 READABLE_SCALE = 1.0  # node labels at their design size (8 pt); they vanish below 0.35
 LARGEST_SCALE = 1.4
+DETAILS_MIN_HEIGHT = 56  # px: the tab bar and a row of the passes table
 
 
 def format_seconds(seconds):
@@ -121,6 +122,7 @@ class CompareView(QWidget):
         self.details.setDocumentMode(True)
         self.details.addTab(self.passes_table, "Passes")
         self.details.addTab(inspectable, "What can be inspected")
+        self.details.setMinimumHeight(DETAILS_MIN_HEIGHT)  # its tables scroll below that
 
         header = QHBoxLayout()
         header.addWidget(self.refresh_button)
@@ -130,14 +132,14 @@ class CompareView(QWidget):
         self.figures = QWidget()
         figures = QGridLayout(self.figures)
         figures.setContentsMargins(0, 0, 0, 0)
-        figures.addWidget(self.time_label, 0, 0, 1, 2)
-        figures.addWidget(self.compile_label, 1, 0)
-        figures.addWidget(self.memory_label, 1, 1)
-        figures.setColumnStretch(1, 1)
+        for column, label in enumerate((self.time_label, self.compile_label,
+                                        self.memory_label)):  # one row: room for the graphs
+            figures.addWidget(label, 0, column)
+        figures.setColumnStretch(2, 1)
         body = QSplitter(Qt.Vertical)
-        body.setChildrenCollapsible(False)
         body.addWidget(graphs)
         body.addWidget(self.details)
+        body.setCollapsible(0, False)  # the tables fold away on a short screen, not the graphs
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 1)
         body.setSizes([600, 170])
@@ -338,17 +340,22 @@ class CompareView(QWidget):
 
 def fit_width(view, largest=LARGEST_SCALE, smallest=READABLE_SCALE):
     """Scale `view` so that its graph's width fills the view (between `smallest` and
-    `largest`), showing the top (and the left, where the main chain is, when the graph is
-    wider than the view): a training step's graph is tall, and scrolling down it reads
-    best."""
+    `largest`), showing the top (and, when the graph is wider than the view, the chain that
+    starts at its topmost node, the input): a training step's graph is tall, and scrolling
+    down it reads best."""
     rect = view.scene().sceneRect()
     if rect.isEmpty():
         return
     scale = max(smallest, min(largest, (view.viewport().width() - 8) / rect.width()))
+    view.fitted = False  # this view keeps the width fitted (on resize: eventFilter)
     view.resetTransform()
     view.scale(scale, scale)
     half_width = view.viewport().width() / scale / 2
-    x = rect.center().x() if rect.width() <= 2 * half_width else rect.left() + half_width
+    x = rect.center().x()
+    if rect.width() > 2 * half_width and view.items:  # on the chain from the input down
+        top = min(view.items.values(), key=lambda item: item.sceneBoundingRect().top())
+        x = min(max(top.sceneBoundingRect().center().x(), rect.left() + half_width),
+                rect.right() - half_width)
     view.centerOn(x, rect.top() + view.viewport().height() / scale / 2)
 
 

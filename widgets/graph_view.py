@@ -85,6 +85,7 @@ class GraphView(QGraphicsView):
         self._selected = None
         self._edge_items = []
         self.node_scale = 1.0
+        self.fitted = False  # the view fits the graph (kept on resize until the user zooms)
         self.scene().selectionChanged.connect(self._selection_changed)
 
     def _place_toggles(self):
@@ -234,6 +235,11 @@ class GraphView(QGraphicsView):
         """How many nodes are drawn."""
         return len(self.items)
 
+    def nodes_in_view(self):
+        """Keys of the nodes the viewport shows now, at least in part."""
+        shown = self.mapToScene(self.viewport().rect()).boundingRect()
+        return [k for k, item in self.items.items() if item.sceneBoundingRect().intersects(shown)]
+
     # ---- statistics, current node, gradient flow, breakpoints ---------------------------
     def set_stats(self, kind, keys, stats):
         """Per-node statistics rows (app.debugging.statistics.STAT_NAMES order) of values or
@@ -363,6 +369,7 @@ class GraphView(QGraphicsView):
             raise ValueError(f"GraphView: scale must be positive, got {scale}")
         factor = scale / self.node_scale
         self.node_scale = scale
+        self.fitted = False
         anchor = self.transformationAnchor()
         self.setTransformationAnchor(QGraphicsView.AnchorViewCenter)
         self.scale(factor, factor)
@@ -372,7 +379,9 @@ class GraphView(QGraphicsView):
             self.centerOn(focus)
 
     def fit(self):
-        """Zoom to show the whole graph."""
+        """Zoom to show the whole graph; it stays fitted as the view is resized until the
+        user zooms."""
+        self.fitted = True
         self.fitInView(self.scene().sceneRect(), Qt.KeepAspectRatio)
         if self.transform().m11() < 0.05:  # a very tall graph: show its top readable
             self.resetTransform()
@@ -385,7 +394,13 @@ class GraphView(QGraphicsView):
             self._selected = chosen[0].key
             self.node_selected.emit(forward_key(self._selected))
 
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self.fitted and self.items:
+            self.fit()
+
     def wheelEvent(self, event):
+        self.fitted = False
         factor = 1.2 ** (event.angleDelta().y() / 120)
         self.scale(factor, factor)
 

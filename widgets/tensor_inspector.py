@@ -31,6 +31,8 @@ from .file_dialogs import start_dir
 from .tensor_plots import TensorPlot
 
 COPY_LIMIT = 100_000  # values copied to the clipboard at most
+PLOT_HEIGHT = 200  # px, the least a heatmap with its histogram reads at (normal text)
+SPARK_HEIGHT = 50  # px, the history sparkline's least height
 INPUT_COLUMNS = ("input", "shape", "non-finite", "mean", "min", "max")
 
 
@@ -121,10 +123,8 @@ class TensorInspector(QWidget):
         check_row.addWidget(self.check_button)
         check_row.addWidget(self.check_result, 1)
         check_row.addWidget(self.fetch_button)
-        for widget, lowest in ((self.value_plot, 60), (self.grad_plot, 60),
-                               (self.sparkline, 30), (plots_box, 110)):
-            widget.setMinimumHeight(lowest)  # they shrink first: the statistics stay whole
-        self.sparkline.setMaximumHeight(60)
+        self.plots_box = plots_box
+        self.set_scale(1.0)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.table)
@@ -133,6 +133,14 @@ class TensorInspector(QWidget):
         layout.addWidget(plots_box, 3)
         layout.addLayout(spark_row)
         layout.addWidget(self.sparkline)
+
+    def set_scale(self, scale):
+        """Heights for text `scale` times the normal size (presentation mode): the plots
+        keep room for their axes (the dock scrolls below that), the statistics stay whole."""
+        for widget, lowest in ((self.value_plot, PLOT_HEIGHT), (self.grad_plot, PLOT_HEIGHT),
+                               (self.plots_box, PLOT_HEIGHT), (self.sparkline, SPARK_HEIGHT)):
+            widget.setMinimumHeight(int(lowest * scale))
+        self.sparkline.setMaximumHeight(int(SPARK_HEIGHT * 1.5 * scale))
 
     def set_gradient_check_target(self, key, why_not="select a parameter to check its gradient"):
         """Enable "Check gradient" for parameter `key`; None disables it (`why_not` as tip)."""

@@ -144,3 +144,14 @@ def test_the_two_graphs_move_together_at_a_readable_scale(window, qtbot):
     QApplication.sendEvent(compiled.viewport(), wheel)
     qtbot.waitUntil(lambda: abs(written.transform().m11() - compiled.transform().m11()) < 1e-9)
     assert compiled.transform().m11() > before  # zoomed in, and the other graph with it
+
+
+def test_at_a_projector_size_both_graphs_show_the_input_chain_readably(window, qtbot):
+    window.fit.set_size(1280, 720)
+    view = open_compare(window, qtbot)
+    qtbot.wait(100)  # the tab's layout settles
+    for graph in (view.written_view, view.compiled_view):
+        shown = graph.nodes_in_view()
+        assert "input" in shown and "0/linear#0" in shown, shown
+        assert graph.transform().m11() >= READABLE_SCALE
+        assert graph.viewport().height() >= 150  # a graph, not a thumbnail

@@ -12,6 +12,8 @@ import pytest
 from PySide6.QtGui import QImage
 
 from widgets.cli import size_arg
+from widgets.tensor_inspector import PLOT_HEIGHT
+from widgets.window.presentation import PRESENTATION_SCALE
 
 from .window_setup import open_window, wait_idle
 
@@ -50,6 +52,9 @@ def test_the_window_fits_the_screen(qtbot, tmp_path, size, presentation, theme):
             dock.objectName(), box)
     assert window.statusBar().geometry().bottom() < height
     assert window.grab().size().toTuple() == size
+    scale = PRESENTATION_SCALE if presentation else 1.0
+    for plot in (window.inspector.value_plot, window.inspector.grad_plot):
+        assert plot.height() >= int(PLOT_HEIGHT * scale)  # scrolled to, never squashed
     window.close()
 
 

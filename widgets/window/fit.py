@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QFrame, QScrollArea
 
 SCROLLED_DOCKS = ("palette", "builder", "graph", "inspector", "curves", "hits")
 COMPACT_HEIGHT = 820
-INSPECTOR_MIN_HEIGHT = 430  # its plots, table and history: scrolled rather than squashed
 
 
 class ScreenFit:
@@ -28,9 +27,6 @@ class ScreenFit:
             dock = window.docks.get(name)
             if dock is not None and not isinstance(dock.widget(), QScrollArea):
                 dock.setWidget(scrolled(dock.widget()))
-        inspector = window.docks.get("inspector")
-        if inspector is not None:
-            inspector.widget().widget().setMinimumHeight(INSPECTOR_MIN_HEIGHT)
 
     def screen_size(self):
         """(width, height) of the screen the layout is for."""

@@ -47,6 +47,7 @@ from widgets.window.themes import Themes
 from app.project import ProjectError, load_project
 from app.project.recent import Autosave, RecentFiles
 from app.session import Session
+from widgets.window.ui_gc import UiThreadCollector
 from widgets.window.undo import ProjectEdit
 
 PUMP_MS = 33  # ~30 Hz
@@ -180,6 +181,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.write_autosave)
         self.autosave_timer.start()
+        self.collector = UiThreadCollector(self)
 
     def _dock(self, name, title, widget, area=None):
         """A dock for `widget`, added to `area` (else placed by split or tabify after)."""
@@ -326,6 +328,7 @@ class MainWindow(QMainWindow):
             self.autosave_timer.stop()
             self.session.close()
             self.autosave.clean_exit()
+            self.collector.stop()
         super().closeEvent(event)
 
 

@@ -86,11 +86,14 @@ class Presentation:
         w = self.window
         self._saved = {"layout": w.saveState(LAYOUT_VERSION), "size": w.size(),
                        "narration": w.narration.font_scale,
-                       "plots": [_plot_fonts(p) for p in _plots(w)]}
+                       "plots": [_plot_fonts(p) for p in _plots(w)],
+                       "fitted": w.graph_view.fitted}
+        w.graph_view.fitted = False  # presentation zooms on the current node instead
         w.themes.set_overlay(f"\nQWidget {{ font-size: {BASE_POINT_SIZE * self.scale:g}pt; }}\n")
         w.narration.set_font_scale(self._saved["narration"] * self.scale)
         for plot in _plots(w):
             _scale_plot(plot, PLOT_TICK_POINT_SIZE * self.scale)
+        w.inspector.set_scale(self.scale)
         self._arrange()
         self._zoom_graph()
         w.show_message("Presentation: F12 returns to the normal layout, Ctrl+F12 shows only "
@@ -148,10 +151,12 @@ class Presentation:
         w.narration.set_font_scale(saved["narration"])
         for plot, fonts in zip(_plots(w), saved["plots"]):
             _restore_plot(plot, fonts)
+        w.inspector.set_scale(1.0)
         w.graph_view.set_scale(1.0)
         w.restoreState(saved["layout"], LAYOUT_VERSION)
         if not w.isMaximized() and not w.isFullScreen():
             w.resize(saved["size"])
+        w.graph_view.fitted = saved["fitted"]
         w.themes.recolour()
         self._saved = None
         if self.lecture:
