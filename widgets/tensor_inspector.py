@@ -33,6 +33,7 @@ from .tensor_plots import TensorPlot
 COPY_LIMIT = 100_000  # values copied to the clipboard at most
 PLOT_HEIGHT = 200  # px, the least a heatmap with its histogram reads at (normal text)
 SPARK_HEIGHT = 50  # px, the history sparkline's least height
+MAX_INPUT_ROWS = 4  # inputs shown without scrolling the inputs table
 INPUT_COLUMNS = ("input", "shape", "non-finite", "mean", "min", "max")
 
 
@@ -187,19 +188,16 @@ class TensorInspector(QWidget):
         self._enable(shown is not None)
 
     def _fit_tables(self):
-        """Every statistic visible without scrolling, and room for three inputs, at the
-        current font size (presentation mode enlarges it)."""
-        for table, rows in ((self.table, len(STAT_NAMES)), (self.inputs, 3)):
+        """Every statistic and every input (up to MAX_INPUT_ROWS) visible without scrolling
+        the table, at the current font size (presentation mode enlarges it): the dock
+        scrolls instead."""
+        inputs = min(max(len(self.input_keys), 1), MAX_INPUT_ROWS)
+        for table, rows in ((self.table, len(STAT_NAMES)), (self.inputs, inputs)):
             rows_header = table.verticalHeader()
             row = max(table.fontMetrics().height() + 6, rows_header.minimumSectionSize())
             rows_header.setDefaultSectionSize(row)
             header = table.horizontalHeader().sizeHint().height()
-            height = header + row * rows + 2 * table.frameWidth() + 2
-            if table is self.table:
-                table.setFixedHeight(height)
-            else:  # one input at least, three without scrolling when there is room
-                table.setMinimumHeight(height - row * (rows - 1))
-                table.setMaximumHeight(height)
+            table.setFixedHeight(header + row * rows + 2 * table.frameWidth() + 2)
         if self.layout() is not None:  # lay out again with the new heights now
             self.layout().invalidate()
             self.layout().activate()
@@ -231,6 +229,7 @@ class TensorInspector(QWidget):
                 if bad:
                     item.setForeground(QColor("#e0543c"))
                 self.inputs.setItem(row, column, item)
+        self._fit_tables()
 
     def _input_clicked(self, row, column):
         if 0 <= row < len(self.input_keys):
