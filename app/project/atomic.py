@@ -106,3 +106,14 @@ def require_regular_file(path):
     if not stat.S_ISREG(mode):
         kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
         raise ProjectError(path, f"cannot read the file: it is {kind}")
+
+
+def read_capped(path, limit):
+    """The first `limit` + 1 bytes of the regular file `path` (more than `limit`: it is too
+    long); ProjectError when it cannot be read."""
+    require_regular_file(path)
+    try:
+        with open(path, "rb") as file:
+            return file.read(limit + 1)
+    except OSError as exc:
+        raise ProjectError(path, f"cannot read the file ({exc.strerror or exc})") from None

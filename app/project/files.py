@@ -24,8 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.project.atomic import (ProjectError, require_regular_file, resolve_link,  # noqa: F401
-                                write_atomic)
+from app.project.atomic import ProjectError, read_capped, resolve_link, write_atomic  # noqa: F401
 from app.project.validation import MAX_BREAKPOINTS, MAX_LAYERS, check_values
 from app.project.specs import (SCHEMA_VERSION, BreakpointSpec, DatasetSpec, LayerSpec, NetworkSpec, Project,
                     TrainConfig)
@@ -101,12 +100,7 @@ def weights_path(path):
 def load_project(path):
     """The Project in `path`; ProjectError if it is unreadable, malformed or invalid."""
     path = Path(path)
-    require_regular_file(path)
-    try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ProjectError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    data = read_capped(path, MAX_FILE_BYTES)
     if len(data) > MAX_FILE_BYTES:
         raise ProjectError(path, f"larger than {MAX_FILE_BYTES // 2 ** 20} MiB: not a project file")
     folder = resolve_link(path).parent

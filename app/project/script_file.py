@@ -2,7 +2,7 @@
 the Script tab's source, read but never run here (it runs on Run or Step, once allowed)."""
 from pathlib import Path
 
-from app.project.atomic import ProjectError, require_regular_file
+from app.project.atomic import ProjectError, read_capped
 from app.project.specs import NetworkSpec, Project
 from app.project.validation import MAX_SCRIPT_CHARS
 
@@ -13,12 +13,7 @@ def load_script_project(path):
     """A project named after the file `path` whose network is the file's text (data and
     training settings: the defaults of a new project); ProjectError when the file cannot be
     read, is not UTF-8 text, is empty or is longer than a script may be."""
-    require_regular_file(path)
-    try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_SCRIPT_BYTES + 1)
-    except OSError as exc:
-        raise ProjectError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    data = read_capped(path, MAX_SCRIPT_BYTES)
     try:
         source = data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
