@@ -40,10 +40,13 @@ class CurvesView(QWidget):
         ("" without a project) says whether there is an accuracy."""
         self.accuracy_plot.setTitle("Test accuracy" if loss_name in CLASSIFICATION_LOSSES else
                                     f"Test accuracy (none for {loss_name or 'no project'})")
-        for curve, points in ((self.loss_curve, losses), (self.accuracy_curve, accuracies)):
+        last = losses[-1][0] if losses else 0
+        for plot, curve, points in ((self.loss_plot, self.loss_curve, losses),
+                                    (self.accuracy_plot, self.accuracy_curve, accuracies)):
             if points:
                 xy = np.asarray(points, dtype=np.float64)
                 finite = np.isfinite(xy[:, 1])
                 curve.setData(xy[finite, 0], xy[finite, 1])
-            else:
+            else:  # no point yet: the iterations so far, not an axis around nothing
                 curve.setData([], [])
+                plot.setXRange(0, max(1, last), padding=0)

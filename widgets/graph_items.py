@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGrap
 
 from app.graph.layout import NODE_HEIGHT, NODE_WIDTH
 
+LABEL_ZOOM = 0.35  # below this zoom node labels are not drawn (unreadable)
+
 KIND_COLOURS = {"op": "#dfe8f5", "param": "#f4ecd8", "input": "#e3f1e0", "group": "#e6e0f2",
                 "grad": "#f8e1da"}
 SELECTED = QColor("#1f5fbf")
@@ -81,7 +83,7 @@ class NodeItem(QGraphicsItem):
             painter.setBrush(BREAKPOINT)
             painter.drawEllipse(QPointF(self.RECT.left() + 8, self.RECT.top() + 8), 5, 5)
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
-        if lod < 0.35:
+        if lod < LABEL_ZOOM:
             return
         painter.setFont(self.FONT)
         painter.setPen(QColor("#777777") if "vanished" in status else _text_colour(fill))

@@ -26,12 +26,14 @@ from app.graph.views import GRAD_PREFIX, arranged, forward_key
 
 from .graph_colours import STATISTICS, draw_legend, node_colours
 from .graph_export import export_png, export_svg
-from .graph_items import GRADIENT, KIND_COLOURS, FrameItem, NodeItem, edge_ends, edges_item
+from .graph_items import (GRADIENT, KIND_COLOURS, LABEL_ZOOM, FrameItem, NodeItem, edge_ends,
+                          edges_item)
 
 FAR_ROWS = 3  # edges spanning more rows than this are drawn faint
 TOGGLE_STYLE = ("QToolButton { color: #222; background: #e8ecf3; border: 1px solid #9aa3b2; "
                 "border-radius: 3px; padding: 2px 6px; } "
                 "QToolButton:checked { background: #f6c8bb; border-color: #d2452a; }")
+READABLE_FIT = LABEL_ZOOM + 0.05  # fit() zooms out no further: labels stay drawn
 
 
 class GraphView(QGraphicsView):
@@ -383,10 +385,14 @@ class GraphView(QGraphicsView):
         user zooms."""
         self.fitted = True
         self.fitInView(self.scene().sceneRect(), Qt.KeepAspectRatio)
-        if self.transform().m11() < 0.05:  # a very tall graph: show its top readable
+        if self.transform().m11() < READABLE_FIT:  # too big to read whole: its top, readable
             self.resetTransform()
-            self.scale(0.6, 0.6)
-            self.centerOn(self.scene().sceneRect().center().x(), self.scene().sceneRect().top())
+            self.scale(READABLE_FIT, READABLE_FIT)
+            rect = self.scene().sceneRect()
+            top = min(self.items.values(), key=lambda item: item.sceneBoundingRect().top(),
+                      default=None)
+            x = top.sceneBoundingRect().center().x() if top is not None else rect.center().x()
+            self.centerOn(x, rect.top() + self.viewport().height() / READABLE_FIT / 2)
 
     def _selection_changed(self):
         chosen = [i for i in self.scene().selectedItems() if isinstance(i, NodeItem)]

@@ -12,7 +12,7 @@ from app.debugging.node_keys import GraphNode
 from app.project.presets import load_preset
 from app.session import Session
 from widgets.graph_items import FrameItem, NodeItem
-from widgets.graph_view import GraphView
+from widgets.graph_view import READABLE_FIT, GraphView
 from widgets.tensor_inspector import TensorInspector
 from widgets.window.feeds import GraphFeed
 
@@ -182,3 +182,20 @@ def test_void_qt_calls_keep_none_referenced():
     for _ in range(10_000):
         point.setX(1.0)
     assert sys.getrefcount(None) >= before - 100
+
+
+def test_the_fit_keeps_labels_readable_and_follows_resizes_until_the_user_zooms(view, qtbot):
+    view.show()
+    view.set_graph(chain(3))  # small: the whole graph fits
+    small = view.transform().m11()
+    assert small >= READABLE_FIT and {"input", "2/relu#0"} <= set(view.nodes_in_view())
+    view.resize(900, 800)
+    qtbot.waitUntil(lambda: view.transform().m11() > small)  # fitted again, larger
+    view.set_graph(chain(40), fresh=True)  # too tall to read whole: its top, readable
+    assert view.transform().m11() == pytest.approx(READABLE_FIT)
+    assert "input" in view.nodes_in_view() and "39/relu#0" not in view.nodes_in_view()
+    view.set_scale(1.5)  # the user zooms: resizing keeps the zoom
+    zoom = view.transform().m11()
+    view.resize(700, 600)
+    qtbot.wait(50)
+    assert view.transform().m11() == pytest.approx(zoom)
