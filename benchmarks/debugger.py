@@ -10,14 +10,21 @@ land in memory moves its plain loop by a few percent; and on a shared virtual ma
 virtual CPU can run ~60% slower than the other for seconds, while the debugger's worker
 thread and the plain loop (on the main thread) may sit on different ones.
 
-    python3 benchmarks/debugger.py [--iterations N] [--repeats R] [--pairs P]
+    python3 benchmarks/debugger.py [--iterations N] [--repeats R] [--pairs P] [--cases 2,3]
+                                   [--threads N]
 """
 import argparse
 import os
 import sys
-import time
 
-import numpy as np
+if __name__ == "__main__" and "--threads" in sys.argv:  # must precede numpy's BLAS start-up
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                "NUMBA_NUM_THREADS"):
+        os.environ[var] = sys.argv[sys.argv.index("--threads") + 1]
+
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -142,6 +149,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=10, help="best of this many rounds")
     parser.add_argument("--pairs", type=int, default=5,
                         help="pairs of runs (plain, debugger) built and measured per case")
+    parser.add_argument("--threads", type=int,
+                        help="BLAS and numba threads of the engine (default: OpenBLAS's)")
     args = parser.parse_args()
     header = f"{'case':42} {'plain ms':>9} {'debugger ms':>12} {'ratio':>6} {'target':>7} " \
              f"{'PyTorch 1T ms':>14}  ratio of each pair"

@@ -7,7 +7,7 @@ Without --threads the script runs itself once per thread count (1 and the machin
 count), since BLAS threads are fixed when numpy starts. On a shared machine PyTorch's
 multi-thread figure collapses when another process holds a core: run it a few times.
 
-    python3 benchmarks/train.py [--quick] [--threads N]
+    python3 benchmarks/train.py [--quick] [--threads N] [--cases LSTM,CNN]
 """
 import argparse
 import os
@@ -170,12 +170,20 @@ def fmt(seconds):
     return f"{seconds * 1e6:9.1f} us" if seconds < 1e-3 else f"{seconds * 1e3:9.3f} ms"
 
 
-def issue_table(scale):
+def chosen(cases, wanted):
+    """The cases whose name contains one of the `wanted` words (all when none given)."""
+    return [c for c in cases if not wanted or any(w.lower() in c[0].lower() for w in wanted)]
+
+
+def issue_table(scale, wanted=()):
     """Issue 20's cases, SGD with momentum 0.9: engine, PyTorch, ratio; for the MLP also
     its matrix products alone in numpy."""
+    cases = chosen(ISSUE_CASES, wanted)
+    if not cases:
+        return
     print(f"\n{'one SGD+momentum step':44s} {'engine':>12s} {'PyTorch':>12s} "
           f"{'engine/PyTorch':>14s}")
-    for name, build, shape, classes, repeat in ISSUE_CASES:
+    for name, build, shape, classes, repeat in cases:
         fns = [engine_step(build, shape, classes, momentum=0.9)]
         if torch:
             fns.append(torch_step(build, shape, classes, momentum=0.9))
@@ -195,12 +203,17 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--threads", type=int,
                         help="BLAS, numba and PyTorch threads (default: 1, then all CPUs)")
+    parser.add_argument("--cases", default="",
+                        help="comma-separated words: only the cases whose name contains one "
+                             "(e.g. LSTM,CNN; default: all)")
     args = parser.parse_args()
+    wanted = [w for w in args.cases.split(",") if w]
     if not args.threads:
         for n in sorted({1, os.cpu_count() or 1}):
             sys.stdout.flush()
             subprocess.run([sys.executable, __file__, "--threads", str(n)]
-                           + (["--quick"] if args.quick else []), check=True)
+                           + (["--quick"] if args.quick else [])
+                           + (["--cases", args.cases] if args.cases else []), check=True)
         return
     if torch:
         torch.set_num_threads(args.threads)
@@ -209,10 +222,12 @@ def main():
     repeats = {0: 400, 1: 40, 2: 100}
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}"
           f"{f' ({torch.get_num_threads()} threads)' if torch else ''}, {os.cpu_count()} CPUs")
-    print(f"{'one SGD step':44s} {'engine':>12s} {'recording':>12s} {'rec/plain':>9s} "
-          f"{'PyTorch':>12s} {'engine/PyTorch':>14s}")
+    basic = [(i, case) for i, case in enumerate(CASES) if case in chosen(CASES, wanted)]
+    if basic:
+        print(f"{'one SGD step':44s} {'engine':>12s} {'recording':>12s} {'rec/plain':>9s} "
+              f"{'PyTorch':>12s} {'engine/PyTorch':>14s}")
     results = {}
-    for i, (name, build, shape, classes) in enumerate(CASES):
+    for i, (name, build, shape, classes) in basic:
         repeat = max(int(repeats[i] * scale), 5)
         fns = [engine_step(build, shape, classes), recorded(engine_step(build, shape, classes))]
         if torch:
@@ -222,13 +237,15 @@ def main():
         ratio = f"{ours / theirs:14.2f}" if theirs else f"{'-':>14s}"
         print(f"{name:44s} {fmt(ours):>12s} {fmt(rec):>12s} {rec / ours:9.2f} "
               f"{fmt(theirs) if theirs else '-':>12s} {ratio}")
-    floor, gflops = mnist_blas_floor(max(int(40 * scale), 5))
-    mnist = results[CASES[1][0]]
-    print(f"\nMNIST-size step BLAS floor (numpy sgemm, same shapes): {fmt(floor).strip()} "
-          f"at {gflops:.1f} GFLOP/s; engine step = {mnist / floor:.2f} x floor")
-    print("targets: Playground engine/PyTorch <= 0.5; MNIST step <= 1.15 x floor; "
-          "recording <= 1.3 x plain")
-    issue_table(scale)
+    if CASES[1][0] in results:
+        floor, gflops = mnist_blas_floor(max(int(40 * scale), 5))
+        mnist = results[CASES[1][0]]
+        print(f"\nMNIST-size step BLAS floor (numpy sgemm, same shapes): {fmt(floor).strip()} "
+              f"at {gflops:.1f} GFLOP/s; engine step = {mnist / floor:.2f} x floor")
+    if basic:
+        print("targets: Playground engine/PyTorch <= 0.5; MNIST step <= 1.15 x floor; "
+              "recording <= 1.3 x plain")
+    issue_table(scale, wanted)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ class Frame:
         self._backward_expected = None
         self.last_key = None
         self.done = False
+        self.weight_roots = None  # ids of the parameters' memory owners (on the first view)
 
     def backward_expected(self):
         """scope -> backward events this iteration will have (computed when first needed)."""
@@ -78,8 +79,12 @@ class Recorder(Observer):
         f = d._frame
         out = node.output
         a = out.array
-        if a.base is not None and id(memory_root(a)) in d._memory_roots():
-            a = a.copy()  # a view of a weight would change under the optimizer step
+        if a.base is not None:
+            roots = f.weight_roots
+            if roots is None:  # once per iteration: no op replaces a parameter's array
+                roots = f.weight_roots = d._memory_roots()
+            if id(memory_root(a)) in roots:
+                a = a.copy()  # a view of a weight would change under the optimizer step
         graph_node = f.keys.describe(node, a.shape, a.dtype, out.requires_grad)
         key = graph_node.key
         f.values[key] = a

@@ -1,4 +1,6 @@
 """Shape ops: reshape, permute, indexing, cat, stack, embedding lookup, device moves."""
+import numpy as np
+
 from ..autograd import Function
 from ..backend import get_array_module, to_device, device_of
 from ..tensor import Tensor
@@ -60,7 +62,11 @@ class GetItem(Function):
         shape, dtype = self.saved
         xp = get_array_module(gy)
         g = xp.zeros(shape, dtype)
-        xp.add.at(g, self.attrs["index"], gy)  # repeated integer indices accumulate
+        index = self.attrs["index"]
+        if _basic(index):  # slices and integers pick each entry once: a plain copy
+            g[index] = gy
+        else:
+            xp.add.at(g, index, gy)  # repeated integer indices accumulate
         return (g,)
 
     @staticmethod
@@ -69,6 +75,15 @@ class GetItem(Function):
                             "arrays) out of a.",
                 f"dL/da = g scattered into zeros at the picked positions → {c.i(0)}\n"
                 "Entries picked more than once add up their gradients.")
+
+
+def _basic(index):
+    """Whether `index` is basic indexing (slices, integers, None, ...): no entry twice."""
+    for i in index if type(index) is tuple else (index,):
+        if not (i is None or i is Ellipsis or type(i) is slice
+                or (isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)))):
+            return False
+    return True
 
 
 class Cat(Function):

@@ -211,6 +211,8 @@ SHAPE_OPS = {
     "index_mixed": ((2, 3, 4), lambda a: a[1, :, 2]),
     "index_int_slice": ((3, 4), lambda a: a[1, 0:2]),
     "index_ellipsis": ((3, 4), lambda a: a[..., -1]),
+    "index_newaxis": ((3, 4), lambda a: a[None, 1:]),
+    "index_repeated": ((4, 3), lambda a: a[[0, 2, 0]]),  # entries picked twice add up
 }
 for name, (shape, fn) in SHAPE_OPS.items():
     add(OpCase(name, [shape], fn))
