@@ -85,8 +85,7 @@ class Session(SessionReads, SessionPump, DebuggingControls):
         self._worker_hits = deque()
         self._finish_times = deque(maxlen=TIMING_WINDOW + 1)
         self.build_wait_s = build_wait_s
-        self._job = None  # the BuildJob under way
-        self._build_generation = 0
+        self._job = None  # the BuildJob under way (one dropped is never installed)
         self._queued = None  # the command sent while building
 
     # ---- subscribers -----------------------------------------------------------------------
@@ -136,8 +135,7 @@ class Session(SessionReads, SessionPump, DebuggingControls):
         """Build the project on a worker thread; wait for it up to `build_wait_s` (None:
         until it ends), then let `pump()` (or `wait()`) install it when it ends. The
         changes when it was installed at once."""
-        self._build_generation += 1
-        self._job = BuildJob(copy.deepcopy(self.project), self._build_generation)
+        self._job = BuildJob(copy.deepcopy(self.project))
         return self._settle_build() if self._job.wait(self.build_wait_s) else set()
 
     def _install_build(self):
@@ -342,8 +340,8 @@ class Session(SessionReads, SessionPump, DebuggingControls):
                 raise RuntimeError(f"cannot {name.replace('_', ' ')}: {self.build_error}")
             if self.debugger is None and self._job is None:  # the script failed at once
                 raise RuntimeError(f"cannot {name.replace('_', ' ')}: {self.build_error}")
-        if self._job is not None:  # sent once the build ends (pause: nothing to pause yet)
-            self._queued = None if name == "pause" else name
+        if self._job is not None:  # sent once the build ends (pause, stop: nothing runs yet)
+            self._queued = None if name in ("pause", "stop") else name
             self._notify({"state"})
             return
         if self.debugger is None:

@@ -3,8 +3,8 @@ dataset or runs a user's script itself. One build runs at a time: a new job wait
 one before it (whose result nobody wants any more) to end.
 
 A job's `outcome()` is the BuiltProject or the exception the build raised; `cancel()`
-interrupts a script still building (app/project/script_guard.interrupt), and a cancelled
-job's outcome is dropped by whoever started it."""
+interrupts a script still building (app/project/script_guard.interrupt); whoever started a
+job it no longer wants drops it."""
 import threading
 
 from app.project.build import build
@@ -14,12 +14,10 @@ _ONE_AT_A_TIME = threading.Lock()
 
 
 class BuildJob:
-    """build(project) on a daemon thread, started at once. `generation` tags it for its
-    owner (a newer job makes an older one stale)."""
+    """build(project) on a daemon thread, started at once."""
 
-    def __init__(self, project, generation):
+    def __init__(self, project):
         self.project = project
-        self.generation = generation
         self.cancelled = False
         self.done = threading.Event()
         self._built = self._error = None
