@@ -17,7 +17,10 @@ class CurvesView(QWidget):
         self.accuracy_plot = self._plot("Test accuracy", "accuracy")
         self.accuracy_plot.setYRange(0, 1)
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#3d8bfd", width=2))
-        self.accuracy_curve = self.accuracy_plot.plot(pen=pg.mkPen("#2fb380", width=2))
+        self.accuracy_curve = self.accuracy_plot.plot(  # sparse points: each one marked
+            pen=pg.mkPen("#2fb380", width=2), symbol="o", symbolSize=5, symbolBrush="#2fb380",
+            symbolPen=None)
+        self.accuracy_plot.setXLink(self.loss_plot)  # the same iterations side by side
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.loss_plot)
@@ -40,13 +43,14 @@ class CurvesView(QWidget):
         ("" without a project) says whether there is an accuracy."""
         self.accuracy_plot.setTitle("Test accuracy" if loss_name in CLASSIFICATION_LOSSES else
                                     f"Test accuracy (none for {loss_name or 'no project'})")
-        last = losses[-1][0] if losses else 0
-        for plot, curve, points in ((self.loss_plot, self.loss_curve, losses),
-                                    (self.accuracy_plot, self.accuracy_curve, accuracies)):
+        for curve, points in ((self.loss_curve, losses), (self.accuracy_curve, accuracies)):
             if points:
                 xy = np.asarray(points, dtype=np.float64)
                 finite = np.isfinite(xy[:, 1])
                 curve.setData(xy[finite, 0], xy[finite, 1])
-            else:  # no point yet: the iterations so far, not an axis around nothing
+            else:
                 curve.setData([], [])
-                plot.setXRange(0, max(1, last), padding=0)
+        if losses:
+            self.loss_plot.enableAutoRange(axis="x")
+        else:  # no iteration yet: an axis from 0, not one around nothing
+            self.loss_plot.setXRange(0, 1, padding=0)
