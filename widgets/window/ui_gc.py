@@ -14,16 +14,17 @@ COLLECT_MS = 250  # young generations; cycles made by training wait at most this
 FULL_EVERY = 40  # ticks between full collections (10 s)
 
 
-_open = []  # the running collectors, and whether the collector was automatic before them
+_running = set()  # the collectors running now
+_automatic = {"before": True}  # whether collection was automatic before the first of them
 
 
 class UiThreadCollector:
     """Owned by the main window: `stop()` when it closes."""
 
     def __init__(self, parent):
-        if not _open:
-            _open.append(gc.isenabled())
-        _open.append(self)
+        if not _running:
+            _automatic["before"] = gc.isenabled()
+        _running.add(self)
         gc.disable()
         self._ticks = 0
         self.timer = QTimer(parent)
@@ -36,10 +37,11 @@ class UiThreadCollector:
         gc.collect(2 if self._ticks % FULL_EVERY == 0 else 1)
 
     def stop(self):
-        """Collect once more here, then give the collector back its automatic runs."""
+        """Collect once more here; the last collector to stop gives the collector back its
+        automatic runs."""
         self.timer.stop()
         gc.collect()
-        if self in _open:
-            _open.remove(self)
-            if len(_open) == 1 and _open.pop():
+        if self in _running:
+            _running.discard(self)
+            if not _running and _automatic["before"]:
                 gc.enable()
