@@ -1,5 +1,6 @@
 """Stepgraph's engine: a define-by-run autograd engine on numpy (CPU) and CuPy (GPU) with a
 PyTorch-like API. Usable on its own; knows nothing of Qt or of the app."""
+from .allocator import keep_freed_memory as _keep_freed_memory
 from .autograd import (Function, Observer, ShapeError, current_scope, enable_grad,
                        is_grad_enabled, no_grad, observe, scope)
 from .backend import DeviceError, cuda_available, get_array_module
@@ -23,6 +24,8 @@ from .random import (Generator, multinomial, normal, rand_like, randint, randn_l
                      randperm, seed)
 from .serialization import load, save
 from . import autograd, cuda, nn, optim, utils  # noqa: E402
+
+_keep_freed_memory()
 
 __all__ = [
     "Function", "Observer", "ShapeError", "DeviceError", "Tensor", "arange", "cat",

@@ -4,7 +4,9 @@ import itertools
 import threading
 import weakref
 
-from .backend import DeviceError, OutOfMemoryError, device_of
+import numpy as np
+
+from .backend import DeviceError, OutOfMemoryError, device_of, get_array_module
 
 
 class ShapeError(ValueError):
@@ -142,6 +144,10 @@ class Function:
     differentiable = True
     saved = None
     tensor_hooks = None  # hooks registered on this node's output (Tensor.register_hook)
+    scatter = None
+    """Ops that pick entries of their one input: `scatter()` -> (index, input shape, input
+    dtype) where each entry is picked at most once, else None; backward then adds the
+    gradient into the input's at `index` in place, instead of calling `backward`."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -317,11 +323,13 @@ def run_backward(root, grad, retain_graph=False, capture=None):
         return
     counts = _consumer_counts(fn)
     pending = {fn: grad}
+    owned = set()  # the nodes whose pending gradient is an array this pass allocated
     ready = [fn]
     observers = _state.observers
     while ready:
         fn = ready.pop()
         g = pending.pop(fn, None)
+        owned.discard(fn)
         if g is None:  # no gradient reached this node: only release its inputs' counts
             grads = (None,) * len(fn.inputs)
         else:
@@ -332,12 +340,15 @@ def run_backward(root, grad, retain_graph=False, capture=None):
                 for obs in observers:
                     obs.on_backward(fn, gt)
             _check_versions(fn)
-            try:
-                grads = fn.backward(g)
-            except MemoryError as exc:
-                raise out_of_memory(fn, fn.inputs, exc, fn.scope, "backward") from exc
-            if "node_hooks" in fn.__dict__:
-                _call_node_hooks(fn, grads, g)
+            if fn.scatter is not None and _scatter(fn, g, pending, owned):
+                grads = (None,)
+            else:
+                try:
+                    grads = fn.backward(g)
+                except MemoryError as exc:
+                    raise out_of_memory(fn, fn.inputs, exc, fn.scope, "backward") from exc
+                if "node_hooks" in fn.__dict__:
+                    _call_node_hooks(fn, grads, g)
         for t, gx in zip(fn.inputs, grads):
             c, requires = (t.creator, t.requires_grad) if getattr(t, "_history", None) is None \
                 else source(t, fn.id)
@@ -347,7 +358,13 @@ def run_backward(root, grad, retain_graph=False, capture=None):
                 if c is None:
                     _accumulate(t, gx, capture)
                     continue
-                pending[c] = pending[c] + gx if c in pending else gx
+                if c not in pending:
+                    pending[c] = gx
+                elif c in owned and pending[c].dtype == gx.dtype:
+                    pending[c] += gx  # an array only this pass holds: add in place
+                else:
+                    pending[c] = pending[c] + gx
+                    owned.add(c)
             if c is not None:
                 counts[c] -= 1
                 if counts[c] == 0:
@@ -355,6 +372,34 @@ def run_backward(root, grad, retain_graph=False, capture=None):
         if not retain_graph:
             fn.inputs = None
             fn.saved = None
+
+
+def _scatter(fn, g, pending, owned):
+    """Add the gradient of `fn`, an op that picks entries of its one input (basic
+    indexing), straight into the input's pending gradient: one array per input for all
+    its slices, not a zero-filled copy of the whole input per slice. False where that
+    does not apply (a leaf input, an advanced index, hooks on the node)."""
+    t = fn.inputs[0]
+    c, requires = (t.creator, t.requires_grad) if getattr(t, "_history", None) is None \
+        else source(t, fn.id)
+    picked = fn.scatter() if c is not None and requires and "node_hooks" not in fn.__dict__ \
+        else None
+    if picked is None:
+        return False
+    index, shape, dtype = picked
+    g = g.astype(dtype, copy=False)
+    acc = pending.get(c)
+    if acc is None:
+        acc = get_array_module(g).zeros(shape, dtype)
+        acc[index] = g
+    else:
+        wide = np.result_type(acc.dtype, dtype)
+        if c not in owned or acc.dtype != wide:
+            acc = acc.astype(wide)  # a copy this pass owns
+        acc[index] += g
+    pending[c] = acc
+    owned.add(c)
+    return True
 
 
 def _accumulate(leaf, g, capture=None):

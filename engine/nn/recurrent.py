@@ -1,12 +1,13 @@
-"""Recurrent layers built from engine ops, one time step at a time, so every gate's linear,
-sigmoid, tanh, mul and add is a node of the graph (under the layer's scope): RNN, LSTM and
-GRU with PyTorch's signatures, parameter names and initialisation, and their cells.
+"""Recurrent layers built from engine ops, one time step at a time, so every gate's product,
+slice, sigmoid, tanh, mul and add is a node of the graph (under the layer's scope): RNN,
+LSTM and GRU with PyTorch's signatures, parameter names and initialisation, and their cells.
 
-Per step each gate is one product [x_t, h] @ W_gate.T + b_gate: the weights [W_ih | W_hh]
-are cut into gates and the two biases summed once per forward, not at every step, and no
-gate slices a shared (N, G*H) product (each slice's gradient would re-zero the whole
-product's gradient). GRU's candidate gate keeps W_in x and W_hn h apart, as r scales only
-the second."""
+Each step computes its gates in one product [x_t, h] @ [W_ih | W_hh].T + (b_ih + b_hh),
+weights joined and biases summed once per forward, and slices them out of the (N, G*H)
+result; autograd adds the slices' gradients into one array per product. GRU's candidate
+gate keeps W_in x and W_hn h apart, as r scales only the second. benchmarks/lstm_steps.py
+measures this against the other op sequences (one product per gate; the input projection
+of all steps in one product before the steps)."""
 import math
 
 from ..autograd import ShapeError, current_scope
@@ -19,39 +20,35 @@ from .module import Module, Parameter
 GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
-def _cut(w_ih, w_hh, b_ih, b_hh, hidden, mode):
-    """The per-gate weights and biases a step uses, computed once per forward."""
-    w = sh.cat([w_ih, w_hh], dim=1)
-    b = b_ih + b_hh if b_ih is not None else None
-    rows = [slice(g * hidden, (g + 1) * hidden) for g in range(GATES[mode])]
-    if mode != "GRU":
-        return [(w[r], b[r] if b is not None else None) for r in rows]
-    n = rows[2]
-    fused = [(w[r], b[r] if b is not None else None) for r in rows[:2]]  # r, z
-    return fused + [(w_ih[n], b_ih[n] if b_ih is not None else None),
-                    (w_hh[n], b_hh[n] if b_hh is not None else None)]
+class _Weights:
+    """What every step of one layer's forward shares, made once per forward."""
 
+    def __init__(self, mode, w_ih, w_hh, b_ih, b_hh):
+        self.mode, self.hidden = mode, w_hh.shape[1]
+        n = self.hidden
+        joined = (lambda t: t[:2 * n]) if mode == "GRU" else (lambda t: t)  # noqa: E731
+        self.w = sh.cat([joined(w_ih), joined(w_hh)], dim=1)
+        self.b = joined(b_ih) + joined(b_hh) if b_ih is not None else None
+        if mode == "GRU":
+            cut = slice(2 * n, 3 * n)
+            self.candidate = (w_ih[cut], b_ih[cut] if b_ih is not None else None,
+                              w_hh[cut], b_hh[cut] if b_hh is not None else None)
 
-def _step(mode, x, state, gates):
-    """One time step: the new state tuple ((h,) or (h, c) for the LSTM)."""
-    h = state[0]
-    xh = sh.cat([x, h], dim=1)
-    if mode == "LSTM":
-        (wi, bi), (wf, bf), (wg, bg), (wo, bo) = gates
-        i = mm.linear(xh, wi, bi).sigmoid()
-        f = mm.linear(xh, wf, bf).sigmoid()
-        g = mm.linear(xh, wg, bg).tanh()
-        o = mm.linear(xh, wo, bo).sigmoid()
-        c = f * state[1] + i * g
-        return o * c.tanh(), c
-    if mode == "GRU":
-        (wr, br), (wz, bz), (win, bin_), (whn, bhn) = gates
-        r = mm.linear(xh, wr, br).sigmoid()
-        z = mm.linear(xh, wz, bz).sigmoid()
-        n = (mm.linear(x, win, bin_) + r * mm.linear(h, whn, bhn)).tanh()
-        return (n + z * (h - n),)  # (1 - z) * n + z * h
-    pre = mm.linear(xh, *gates[0])
-    return (pre.tanh() if mode == "RNN_TANH" else pre.relu(),)
+    def step(self, x, state):
+        """One time step: the new state tuple ((h,) or (h, c) for the LSTM)."""
+        h, n = state[0], self.hidden
+        z = mm.linear(sh.cat([x, h], dim=1), self.w, self.b)
+        if self.mode == "LSTM":
+            i, f = z[:, :n].sigmoid(), z[:, n:2 * n].sigmoid()
+            g, o = z[:, 2 * n:3 * n].tanh(), z[:, 3 * n:].sigmoid()
+            c = f * state[1] + i * g
+            return o * c.tanh(), c
+        if self.mode == "GRU":
+            r, u = z[:, :n].sigmoid(), z[:, n:].sigmoid()
+            w_in, b_in, w_hn, b_hn = self.candidate
+            new = (mm.linear(x, w_in, b_in) + r * mm.linear(h, w_hn, b_hn)).tanh()
+            return (new + u * (h - new),)  # (1 - u) * new + u * h
+        return (z.tanh() if self.mode == "RNN_TANH" else z.relu(),)
 
 
 def _parameters(module, suffix, input_size, hidden_size, bias, gates):
@@ -101,10 +98,10 @@ class _Recurrent(Module):
             _parameters(self, f"_l{k}", input_size if k == 0 else hidden_size, hidden_size,
                         bias, GATES[self.mode])
 
-    def _gates(self, k):
+    def _weights(self, k):
         get = lambda name: getattr(self, f"{name}_l{k}", None)  # noqa: E731
-        return _cut(get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"),
-                    self.hidden_size, self.mode)
+        return _Weights(self.mode, get("weight_ih"), get("weight_hh"), get("bias_ih"),
+                        get("bias_hh"))
 
     def forward(self, x, state=None):
         self._check(x, state)
@@ -118,11 +115,11 @@ class _Recurrent(Module):
             state = (state,)
         finals = []
         for k in range(self.num_layers):
-            gates = self._gates(k)
+            weights = self._weights(k)
             s = tuple(part[k] for part in state)
             outputs = []
             for x_t in inputs:
-                s = _step(self.mode, x_t, s, gates)
+                s = weights.step(x_t, s)
                 outputs.append(s[0])
             if self.dropout and self.training and k < self.num_layers - 1:
                 outputs = [ew.dropout(o, self.dropout) for o in outputs]
@@ -218,9 +215,9 @@ class _Cell(Module):
             if any(s.shape != want for s in state):
                 raise ShapeError(f"{_where(name)}: expected a state of shape {want}, got "
                                  f"{tuple(s.shape for s in state)}")
-        gates = _cut(self.weight_ih, self.weight_hh, getattr(self, "bias_ih", None),
-                     getattr(self, "bias_hh", None), self.hidden_size, self.mode)
-        out = _step(self.mode, x, state, gates)
+        weights = _Weights(self.mode, self.weight_ih, self.weight_hh,
+                           getattr(self, "bias_ih", None), getattr(self, "bias_hh", None))
+        out = weights.step(x, state)
         if single:
             out = tuple(o.squeeze(0) for o in out)
         return out if parts == 2 else out[0]

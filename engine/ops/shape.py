@@ -69,6 +69,10 @@ class GetItem(Function):
             xp.add.at(g, index, gy)  # repeated integer indices accumulate
         return (g,)
 
+    def scatter(self):
+        index = self.attrs["index"]
+        return (index,) + self.saved if _basic(index) else None
+
     @staticmethod
     def narrate(c):
         return ("Indexing", f"y = a[index]: {c.i(0)} → {c.y}\nPicks entries (slices or integer "

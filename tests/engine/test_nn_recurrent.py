@@ -134,7 +134,12 @@ def test_every_gate_op_is_a_node_under_the_layer_scope():
         model(sg.randn(5, 2, 3))
     gru = [op for op, scope in rec.ops if scope == "0"]
     assert gru.count("sigmoid") == 2 * 5 and gru.count("tanh") == 5
-    assert gru.count("linear") == 4 * 5
+    assert gru.count("linear") == 3 * 5  # r and u in one product, then W_in x and W_hn h
+    with sg.observe(Recorder()) as rec:
+        nn.Sequential(nn.LSTM(3, 4))(sg.randn(5, 2, 3))
+    lstm = [op for op, scope in rec.ops if scope == "0"]
+    assert lstm.count("linear") == 5 and lstm.count("sigmoid") == 3 * 5
+    assert lstm.count("tanh") == 2 * 5 and lstm.count("mul") == 3 * 5
 
 
 @pytest.mark.parametrize("call,error,message", [
