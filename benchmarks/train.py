@@ -3,13 +3,20 @@ PyTorch CPU (when installed), the BLAS floor of the MLP steps, and the cost of r
 every node's output and gradient for the debugger; then issue 20's cases (MLP b1024, CNN,
 LSTM; SGD with momentum) at each thread count.
 
-Without --threads the script runs itself once per thread count (1 and the machine's CPU
-count), since BLAS threads are fixed when numpy starts. On a shared machine PyTorch's
-multi-thread figure collapses when another process holds a core: run it a few times.
+Each library is timed in a process of its own, the engine's and PyTorch's taking turns
+(--passes, best of them kept): in one process the library timed second loses a core to the
+first's idle BLAS and OpenMP threads, which spin for a while after each call (the engine's
+LSTM step doubled at 2 threads next to PyTorch's). Thread counts are 1 and the machine's
+CPU count unless --threads names one; on a shared machine a multi-thread figure collapses
+when another process holds a core: run it a few times.
 
-    python3 benchmarks/train.py [--quick] [--threads N] [--cases LSTM,CNN]
+Where OPENBLAS_CORETYPE is set (some machines set it to dodge bugs of old OpenBLAS builds)
+numpy may run older, slower kernels: the header says which ones run (with threadpoolctl).
+
+    python3 benchmarks/train.py [--quick] [--threads N] [--cases LSTM,CNN] [--passes P]
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -69,6 +76,7 @@ def lstm_head(lib):
     return LSTMHead()
 
 
+REPEATS = (400, 40, 100)  # calls per round of CASES at full scale
 CASES = [  # name, model, input shape, classes
     ("Playground 2-16-16-2 tanh, batch 32", playground, (32, 2), 2),
     ("MNIST MLP 784-256-256-10, batch 128", mnist_mlp, (128, 784), 10),
@@ -175,27 +183,108 @@ def chosen(cases, wanted):
     return [c for c in cases if not wanted or any(w.lower() in c[0].lower() for w in wanted)]
 
 
-def issue_table(scale, wanted=()):
-    """Issue 20's cases, SGD with momentum 0.9: engine, PyTorch, ratio; for the MLP also
-    its matrix products alone in numpy."""
+def _with_repeats(wanted, scale):
+    return [(case, max(int(repeat * scale), 5)) for case, repeat in zip(CASES, REPEATS)
+            if case in chosen(CASES, wanted)]
+
+
+def engine_figures(scale, wanted):
+    """{(case, what): seconds} of the engine: each case's step, for the first cases also
+    with every node recorded, and the BLAS floors of the MLP steps."""
+    figures = {}
+    for (name, build, shape, classes), repeat in _with_repeats(wanted, scale):
+        ours, rec = per_call([engine_step(build, shape, classes),
+                              recorded(engine_step(build, shape, classes))], repeat)
+        figures[name, "step"], figures[name, "recording"] = ours, rec
+        if build is mnist_mlp:
+            figures[name, "floor"] = mnist_blas_floor(max(int(40 * scale), 5))
+    for name, build, shape, classes, repeat in chosen(ISSUE_CASES, wanted):
+        (figures[name, "step"],) = per_call([engine_step(build, shape, classes, momentum=0.9)],
+                                            max(int(repeat * scale), 1))
+        if build is mnist_mlp:
+            figures[name, "floor"] = mnist_blas_floor(max(int(20 * scale), 3), batch=shape[0])
+    return figures
+
+
+def torch_figures(scale, wanted):
+    """{(case, "torch"): seconds} of PyTorch's steps."""
+    figures = {}
+    for (name, build, shape, classes), repeat in _with_repeats(wanted, scale):
+        (figures[name, "torch"],) = per_call([torch_step(build, shape, classes)], repeat)
+    for name, build, shape, classes, repeat in chosen(ISSUE_CASES, wanted):
+        (figures[name, "torch"],) = per_call([torch_step(build, shape, classes, momentum=0.9)],
+                                             max(int(repeat * scale), 1))
+    return figures
+
+
+def measure(threads, library, args):
+    """Run this script on one library at `threads` threads in a fresh process."""
+    command = [sys.executable, __file__, "--threads", str(threads), "--library", library,
+               "--cases", args.cases] + (["--quick"] if args.quick else [])
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return {tuple(k.split("|")): v for k, v in json.loads(out.splitlines()[-1]).items()}
+
+
+def best(passes):
+    """Per key the fastest of the passes (each value seconds, or (seconds, GFLOP/s))."""
+    merged = {}
+    for figures in passes:
+        for key, value in figures.items():
+            seconds = value[0] if isinstance(value, list) else value
+            kept = merged.get(key)
+            if kept is None or seconds < (kept[0] if isinstance(kept, list) else kept):
+                merged[key] = value
+    return merged
+
+
+def blas_kernels():
+    """Which BLAS numpy runs, and its kernels, as threadpoolctl reports them."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "BLAS kernels unknown (pip install threadpoolctl)"
+    found = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture', '')} kernels"
+             for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    return ", ".join(found) + (f" (OPENBLAS_CORETYPE={forced} forces them)" if forced else "")
+
+
+def print_tables(figures, wanted):
+    basic = chosen(CASES, wanted)
+    if basic:
+        print(f"{'one SGD step':44s} {'engine':>12s} {'recording':>12s} {'rec/plain':>9s} "
+              f"{'PyTorch':>12s} {'engine/PyTorch':>14s}")
+    for name, *_ in basic:
+        ours, rec, theirs = (figures[name, k] for k in ("step", "recording", "torch"))
+        print(f"{name:44s} {fmt(ours):>12s} {fmt(rec):>12s} {rec / ours:9.2f} "
+              f"{fmt(theirs) if theirs else '-':>12s} {_ratio(ours, theirs)}")
+    if (CASES[1][0], "floor") in figures:
+        floor, gflops = figures[CASES[1][0], "floor"]
+        print(f"\nMNIST-size step BLAS floor (numpy sgemm, same shapes): {fmt(floor).strip()} "
+              f"at {gflops:.1f} GFLOP/s; engine step = "
+              f"{figures[CASES[1][0], 'step'] / floor:.2f} x floor")
+    if basic:
+        print("targets: Playground engine/PyTorch <= 0.5; MNIST step <= 1.15 x floor; "
+              "recording <= 1.3 x plain")
     cases = chosen(ISSUE_CASES, wanted)
     if not cases:
         return
     print(f"\n{'one SGD+momentum step':44s} {'engine':>12s} {'PyTorch':>12s} "
           f"{'engine/PyTorch':>14s}")
-    for name, build, shape, classes, repeat in cases:
-        fns = [engine_step(build, shape, classes, momentum=0.9)]
-        if torch:
-            fns.append(torch_step(build, shape, classes, momentum=0.9))
-        ours, theirs = (per_call(fns, max(int(repeat * scale), 1)) + [None])[:2]
-        ratio = f"{ours / theirs:14.2f}" if theirs else f"{'-':>14s}"
-        print(f"{name:44s} {fmt(ours):>12s} {fmt(theirs) if theirs else '-':>12s} {ratio}")
+    for name, build, *_ in cases:
+        ours, theirs = figures[name, "step"], figures[name, "torch"]
+        print(f"{name:44s} {fmt(ours):>12s} {fmt(theirs) if theirs else '-':>12s} "
+              f"{_ratio(ours, theirs)}")
         if build is mnist_mlp:
-            floor, gflops = mnist_blas_floor(max(int(20 * scale), 3), batch=shape[0])
+            floor, gflops = figures[name, "floor"]
             print(f"{'  its matrix products alone (numpy)':44s} {fmt(floor):>12s} "
                   f"{'':>12s} {'engine/floor':>9s} {ours / floor:4.2f} ({gflops:.0f} GFLOP/s)")
     print("targets at 1 thread: CNN <= 1.3, LSTM <= 1.5, MLP <= 1.0 or <= 1.1 x floor; "
           "at 2 threads: CNN <= 2, LSTM <= 2")
+
+
+def _ratio(ours, theirs):
+    return f"{ours / theirs:14.2f}" if theirs else f"{'-':>14s}"
 
 
 def main():
@@ -206,46 +295,31 @@ def main():
     parser.add_argument("--cases", default="",
                         help="comma-separated words: only the cases whose name contains one "
                              "(e.g. LSTM,CNN; default: all)")
+    parser.add_argument("--passes", type=int, default=2,
+                        help="processes per library and thread count, taking turns")
+    parser.add_argument("--library", choices=("engine", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     wanted = [w for w in args.cases.split(",") if w]
-    if not args.threads:
-        for n in sorted({1, os.cpu_count() or 1}):
-            sys.stdout.flush()
-            subprocess.run([sys.executable, __file__, "--threads", str(n)]
-                           + (["--quick"] if args.quick else [])
-                           + (["--cases", args.cases] if args.cases else []), check=True)
-        return
-    if torch:
-        torch.set_num_threads(args.threads)
-    print(f"==== {args.threads} thread(s) ====")
     scale = 0.2 if args.quick else 1.0
-    repeats = {0: 400, 1: 40, 2: 100}
-    print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}"
-          f"{f' ({torch.get_num_threads()} threads)' if torch else ''}, {os.cpu_count()} CPUs")
-    basic = [(i, case) for i, case in enumerate(CASES) if case in chosen(CASES, wanted)]
-    if basic:
-        print(f"{'one SGD step':44s} {'engine':>12s} {'recording':>12s} {'rec/plain':>9s} "
-              f"{'PyTorch':>12s} {'engine/PyTorch':>14s}")
-    results = {}
-    for i, (name, build, shape, classes) in basic:
-        repeat = max(int(repeats[i] * scale), 5)
-        fns = [engine_step(build, shape, classes), recorded(engine_step(build, shape, classes))]
-        if torch:
-            fns.append(torch_step(build, shape, classes))
-        ours, rec, theirs = (per_call(fns, repeat) + [None])[:3]
-        results[name] = ours
-        ratio = f"{ours / theirs:14.2f}" if theirs else f"{'-':>14s}"
-        print(f"{name:44s} {fmt(ours):>12s} {fmt(rec):>12s} {rec / ours:9.2f} "
-              f"{fmt(theirs) if theirs else '-':>12s} {ratio}")
-    if CASES[1][0] in results:
-        floor, gflops = mnist_blas_floor(max(int(40 * scale), 5))
-        mnist = results[CASES[1][0]]
-        print(f"\nMNIST-size step BLAS floor (numpy sgemm, same shapes): {fmt(floor).strip()} "
-              f"at {gflops:.1f} GFLOP/s; engine step = {mnist / floor:.2f} x floor")
-    if basic:
-        print("targets: Playground engine/PyTorch <= 0.5; MNIST step <= 1.15 x floor; "
-              "recording <= 1.3 x plain")
-    issue_table(scale, wanted)
+    if args.library:  # a child: one library's figures, as one JSON line
+        if args.library == "torch":
+            torch.set_num_threads(args.threads)
+        figures = (engine_figures if args.library == "engine" else torch_figures)(scale, wanted)
+        print(json.dumps({"|".join(k): v for k, v in figures.items()}))
+        return
+    print(f"numpy {np.__version__}, {blas_kernels()}; "
+          f"torch {torch.__version__ if torch else 'not installed'}; {os.cpu_count()} CPUs")
+    for threads in [args.threads] if args.threads else sorted({1, os.cpu_count() or 1}):
+        print(f"\n==== {threads} thread(s) ====")
+        sys.stdout.flush()
+        passes = []
+        for _ in range(args.passes):
+            passes.append(measure(threads, "engine", args))
+            if torch:
+                passes.append(measure(threads, "torch", args))
+        figures = best(passes)
+        print_tables({**{(name, "torch"): None for name, *_ in CASES + ISSUE_CASES},
+                      **figures}, wanted)
 
 
 if __name__ == "__main__":
