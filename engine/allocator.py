@@ -5,15 +5,17 @@ float32 array) with fresh pages from mmap and returns them to the system when th
 is freed, so the next op's output faults its pages in again. In a virtual machine that
 costs more than the op itself (a 64 x 512 add: ~36 us instead of ~3), and glibc's own
 adaptive threshold makes it differ from process to process: the same LSTM step took 12 or
-21 ms. PyTorch avoids it with its caching allocators; here malloc is told to keep blocks
-up to 32 MB on its heap and to return free memory to the system only past 64 MB."""
+21 ms, and the CNN of benchmarks/train.py 105 or 82 ms. PyTorch avoids it with its caching
+allocators; here malloc is told to keep blocks up to 32 MB on its heap and to return free
+memory to the system only past 256 MB (a step's activations, freed together: with 64 MB
+the CNN's step still faulted them in again; its peak memory is the same either way)."""
 import ctypes
 import ctypes.util
 import os
 import sys
 
 MMAP_THRESHOLD = 32 << 20
-TRIM_THRESHOLD = 64 << 20
+TRIM_THRESHOLD = 256 << 20
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 
 
