@@ -16,6 +16,7 @@ numpy may run older, slower kernels: the header says which ones run (with thread
     python3 benchmarks/train.py [--quick] [--threads N] [--cases LSTM,CNN] [--passes P]
 """
 import argparse
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -34,10 +35,10 @@ from timing import per_call  # noqa: E402
 import engine as sg  # noqa: E402
 from engine import nn, optim  # noqa: E402
 
-try:
-    import torch
-except ImportError:
-    torch = None
+try:  # imported by PyTorch's processes only: its objects would lengthen the engine's
+    TORCH = importlib.metadata.version("torch")  # garbage collections
+except importlib.metadata.PackageNotFoundError:
+    TORCH = None
 
 
 # ---- models (the same layer lists in both libraries) ---------------------------------------
@@ -124,6 +125,7 @@ def engine_step(build, shape, classes, seed=0, momentum=0.0):
 
 
 def torch_step(build, shape, classes, seed=0, momentum=0.0):
+    import torch
     rng = np.random.default_rng(seed)
     x = torch.tensor(rng.standard_normal(shape).astype(np.float32))
     y = torch.tensor(rng.integers(0, classes, shape[0]))
@@ -303,19 +305,20 @@ def main():
     scale = 0.2 if args.quick else 1.0
     if args.library:  # a child: one library's figures, as one JSON line
         if args.library == "torch":
+            import torch
             torch.set_num_threads(args.threads)
         figures = (engine_figures if args.library == "engine" else torch_figures)(scale, wanted)
         print(json.dumps({"|".join(k): v for k, v in figures.items()}))
         return
     print(f"numpy {np.__version__}, {blas_kernels()}; "
-          f"torch {torch.__version__ if torch else 'not installed'}; {os.cpu_count()} CPUs")
+          f"torch {TORCH or 'not installed'}; {os.cpu_count()} CPUs")
     for threads in [args.threads] if args.threads else sorted({1, os.cpu_count() or 1}):
         print(f"\n==== {threads} thread(s) ====")
         sys.stdout.flush()
         passes = []
         for _ in range(args.passes):
             passes.append(measure(threads, "engine", args))
-            if torch:
+            if TORCH:
                 passes.append(measure(threads, "torch", args))
         figures = best(passes)
         print_tables({**{(name, "torch"): None for name, *_ in CASES + ISSUE_CASES},
