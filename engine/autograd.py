@@ -40,6 +40,9 @@ class _State(threading.local):
 
 _state = _State()
 _ids = itertools.count(1)
+LAST_INPLACE = [0]
+"""The stamp (from `_ids`) of the latest in-place change to any tensor: a node with a
+larger id was recorded after it, so its inputs' history and saved versions need no check."""
 
 
 class Observer:
@@ -300,8 +303,10 @@ def _consumer_counts(root_fn):
                 f"backward through {fn.op}{' in ' + repr(fn.scope) if fn.scope else ''} a "
                 "second time: its graph was freed by the first backward(); pass "
                 "retain_graph=True to the first call to keep it")
+        plain = LAST_INPLACE[0] < fn.id
         for t in fn.inputs:
-            c = t.creator if getattr(t, "_history", None) is None else source(t, fn.id)[0]
+            c = t.creator if plain or getattr(t, "_history", None) is None \
+                else source(t, fn.id)[0]
             if c is not None:
                 if c in counts:
                     counts[c] += 1
@@ -339,7 +344,8 @@ def run_backward(root, grad, retain_graph=False, capture=None):
                 gt = Tensor._make(g, False, None)
                 for obs in observers:
                     obs.on_backward(fn, gt)
-            _check_versions(fn)
+            if LAST_INPLACE[0] > fn.id:
+                _check_versions(fn)
             if fn.scatter is not None and _scatter(fn, g, pending, owned):
                 grads = (None,)
             else:
@@ -349,9 +355,10 @@ def run_backward(root, grad, retain_graph=False, capture=None):
                     raise out_of_memory(fn, fn.inputs, exc, fn.scope, "backward") from exc
                 if "node_hooks" in fn.__dict__:
                     _call_node_hooks(fn, grads, g)
+        plain = LAST_INPLACE[0] < fn.id
         for t, gx in zip(fn.inputs, grads):
-            c, requires = (t.creator, t.requires_grad) if getattr(t, "_history", None) is None \
-                else source(t, fn.id)
+            c, requires = (t.creator, t.requires_grad) \
+                if plain or getattr(t, "_history", None) is None else source(t, fn.id)
             if gx is not None and requires:
                 if gx.shape != t.array.shape:
                     gx = unbroadcast(gx, t.array.shape)
@@ -380,8 +387,8 @@ def _scatter(fn, g, pending, owned):
     its slices, not a zero-filled copy of the whole input per slice. False where that
     does not apply (a leaf input, an advanced index, hooks on the node)."""
     t = fn.inputs[0]
-    c, requires = (t.creator, t.requires_grad) if getattr(t, "_history", None) is None \
-        else source(t, fn.id)
+    plain = LAST_INPLACE[0] < fn.id or getattr(t, "_history", None) is None
+    c, requires = (t.creator, t.requires_grad) if plain else source(t, fn.id)
     picked = fn.scatter() if c is not None and requires and "node_hooks" not in fn.__dict__ \
         else None
     if picked is None:

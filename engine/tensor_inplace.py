@@ -8,7 +8,7 @@ mode is on) it records the op as a new node and rebinds the tensor to its result
 does; a leaf that requires grad refuses, with PyTorch's message."""
 import numpy as np
 
-from .autograd import _ids, _state, RemovableHandle
+from .autograd import LAST_INPLACE, _ids, _state, RemovableHandle
 
 
 class InplaceMethods:
@@ -34,7 +34,7 @@ class InplaceMethods:
 
     def _bump(self):
         self._vcount = getattr(self, "_vcount", 0) + 1
-        self._stamp = next(_ids)  # later than every node recorded so far
+        self._stamp = LAST_INPLACE[0] = next(_ids)  # later than every node recorded so far
 
     # ---- the one path every in-place op takes --------------------------------------------
     def _inplace(self, compute, *others):
