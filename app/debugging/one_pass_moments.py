@@ -22,13 +22,13 @@ log = logging.getLogger(__name__)
 
 def _moments(f):
     """(sum, sum of squares, min, max, zero count) of a 1-D float array with >= LANES items,
-    accumulated in its own dtype."""
+    the sums accumulated in float64."""
     n = f.size
     blocks = n // LANES
     lo = np.full(LANES, f[0])
     hi = np.full(LANES, f[0])
-    s = np.zeros_like(lo)
-    q = np.zeros_like(lo)
+    s = np.zeros(LANES, np.float64)
+    q = np.zeros(LANES, np.float64)
     z = np.zeros(LANES, np.float32)
     for b in range(blocks):
         base = b * LANES
@@ -36,14 +36,15 @@ def _moments(f):
             v = f[base + j]
             lo[j] = v if v < lo[j] else lo[j]
             hi[j] = v if v > hi[j] else hi[j]
-            s[j] += v
-            q[j] += v * v
+            w = np.float64(v)
+            s[j] += w
+            q[j] += w * w
             z[j] += np.float32(1) if v == 0 else np.float32(0)
     total, squares, zeros, low, high = s.sum(), q.sum(), z.sum(), lo.min(), hi.max()
     for i in range(blocks * LANES, n):
         v = f[i]
-        total += v
-        squares += v * v
+        total += np.float64(v)
+        squares += np.float64(v) * np.float64(v)
         zeros += v == 0
         low = min(low, v)
         high = max(high, v)

@@ -20,6 +20,11 @@ from app.debugging.one_pass_moments import one_pass_moments
 
 STAT_NAMES = ("mean", "std", "min", "max", "norm", "zero_fraction", "nonfinite")
 LARGE = 4096  # larger arrays are summarised one by one; smaller ones stacked by shape
+# The one-pass variance squares / n - mean**2 is trusted where var > K * mean**2: its sums'
+# relative error times mean**2 / var must stay far below 1. Float64 sums (the compiled
+# pass; error ~ 1e-12 for a billion items) allow K = 1e-6; numpy's float32 dot products
+# (error ~ 1e-4) need K = 0.1. Below it the variance is centred in float64.
+WIDE_SUMS, NARROW_SUMS = 1e-6, 0.1
 _HOST = (np.ndarray, np.generic)  # numpy scalars (e.g. a loss) are host values too
 
 
@@ -71,12 +76,15 @@ def _summarize_host(a):
     if f.dtype.kind != "f":
         f = f.astype(np.float64)
     n = f.size
-    total, squares, lo, hi, zeros = one_pass_moments(f) or numpy_moments(f)
+    moments = one_pass_moments(f)
+    trusted = WIDE_SUMS if moments is not None else NARROW_SUMS
+    total, squares, lo, hi, zeros = moments or numpy_moments(f)
     nonfinite = 0
-    mean = total / n
-    var = squares / n - mean * mean
-    if not var > 0.1 * mean * mean or squares == math.inf:  # non-finite, cancellation, overflow
-        with np.errstate(all="ignore"):
+    constant = lo == hi  # (NaN is caught by the sum of squares)
+    mean = lo if constant else total / n
+    var = 0.0 if constant else squares / n - mean * mean
+    if not math.isfinite(squares) or not (constant or var > trusted * mean * mean):
+        with np.errstate(all="ignore"):  # non-finite values, cancellation or overflow
             nonfinite, mean, var, squares = _wide_moments(f)
         if nonfinite:  # NaN propagates to the extremes, as in numpy
             lo, hi = float(np.minimum.reduce(f)), float(np.maximum.reduce(f))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import app.debugging.one_pass_moments as opm
+from app.debugging import statistics
 from app.debugging.statistics import numpy_moments
 
 
@@ -57,3 +58,38 @@ def test_without_numba_numpy_keeps_the_statistics(monkeypatch, caplog):
     with caplog.at_level(logging.WARNING, logger=opm.__name__):
         assert opm._compiled.__wrapped__() is None
     assert "numpy's passes" in caplog.text
+
+
+def _summary(a):
+    return dict(zip(statistics.STAT_NAMES, statistics.summarize_large(a)))
+
+
+@pytest.mark.parametrize("offset,spread", [(0.5, 0.05), (100.0, 0.5)])
+def test_float32_values_far_from_zero_keep_an_exact_std_in_one_pass(offset, spread, monkeypatch):
+    """Sums in float64 make the one-pass variance of e.g. sigmoid outputs (mean 0.5, std
+    0.05) exact to ~1e-12: no second, centred pass (which cost the LSTM's debugger ~1 ms)."""
+    monkeypatch.setattr(statistics, "_wide_moments", lambda f: pytest.fail("centred again"))
+    a = (offset + spread * np.random.default_rng(0).standard_normal(8192)).astype(np.float32)
+    row = _summary(a)
+    wide = a.astype(np.float64)
+    assert row["std"] == pytest.approx(wide.std(), rel=1e-7)
+    assert row["mean"] == pytest.approx(wide.mean(), rel=1e-12)
+
+
+def test_values_whose_spread_is_below_float64_sums_are_centred_in_a_second_pass():
+    a = (1e4 + 1e-3 * np.random.default_rng(1).standard_normal(8192)).astype(np.float64)
+    assert _summary(a)["std"] == pytest.approx(a.std(), rel=1e-6)
+
+
+@pytest.mark.parametrize("value", [0.0, 3.0, -1e30])
+def test_a_constant_array_has_std_zero_and_its_own_value_as_mean(value, monkeypatch):
+    monkeypatch.setattr(statistics, "_wide_moments", lambda f: pytest.fail("centred again"))
+    row = _summary(np.full(8192, value, np.float32))
+    assert row["std"] == 0.0 and row["mean"] == np.float32(value)
+
+
+def test_a_nan_among_equal_values_is_counted_and_spreads_to_the_statistics():
+    a = np.ones(8192, np.float32)
+    a[100] = np.nan
+    row = _summary(a)
+    assert row["nonfinite"] == 1 and np.isnan(row["mean"]) and np.isnan(row["max"])
