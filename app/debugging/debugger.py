@@ -27,6 +27,7 @@ from engine.tensor import default_generator
 
 from app.debugging.blame import blame_backward
 from app.debugging.breakpoints import Hit, has_non_finite
+from app.debugging.eager_statistics import EagerStatistics
 from app.debugging.faults import failure_message
 from app.debugging.history import History
 from app.debugging.statistics import stats_dict, summarize
@@ -50,6 +51,7 @@ class Debugger(BaseDebugger):
         self.training = run
         self.history = history if history is not None else History()
         self._recorder = Recorder(self)
+        self.statistics = EagerStatistics()  # large tensors' rows, on a helper thread
         self._params = list(run.model.parameters())
         self._param_names = {id(p): name for name, p in run.model.named_parameters()}
         self._key_names = {}  # NodeKeys' cache of key strings, shared by iterations
@@ -221,6 +223,7 @@ class Debugger(BaseDebugger):
         """The values or gradients into the history, and statistics into the records: for
         this phase when stepping, for the newest iteration of each batch when running."""
         store = frame.values if kind == "value" else frame.grads
+        self.statistics.drain()
         flushed = self.history.record(frame.iteration, kind, tuple(store), list(store.values()),
                                       flush=not self._free_running(), known=frame.known[kind])
         for iteration, phase_kind, keys, stats in flushed:

@@ -1,11 +1,16 @@
 """What the dynamic debugger's worker observes (app/debugging/debugger.py): `Frame`, what it
 knows of the iteration in progress, and `Recorder`, the engine observer that fills the frame,
 checks the breakpoints and asks the debugger to stop (`_reached`) where a command wants it."""
+import numpy as np
+
 from engine import Observer
 
 from app.debugging.statistics import LARGE, summarize_large
 from app.debugging.node_keys import in_layer
 from app.debugging.stepping import Position
+
+
+OFF_THREAD = 1 << 16  # items from which a tensor's statistics are computed off the worker
 
 
 class Frame:
@@ -67,6 +72,18 @@ def backward_counts(nodes, root):
     return counts
 
 
+def _statistics(d, table, key, a):
+    """table[key] = the statistics row of a large host array: computed now, while it is hot
+    in the cache, or, for a very large one, on the helper thread while the worker goes on
+    (handing over an LSTM's 8,192-item tensors cost more GIL switches than it saved)."""
+    if type(a) is not np.ndarray:
+        return
+    if a.size >= OFF_THREAD:
+        d.statistics.submit(table, key, a)
+    else:
+        table[key] = summarize_large(a)
+
+
 class Recorder(Observer):
     """The worker's observer: names nodes, keeps values and gradients, asks to stop."""
 
@@ -88,10 +105,8 @@ class Recorder(Observer):
         graph_node = f.keys.describe(node, a.shape, a.dtype, out.requires_grad)
         key = graph_node.key
         f.values[key] = a
-        if a.size > LARGE:  # its statistics now, while it is hot in the cache
-            row = summarize_large(a)
-            if row is not None:
-                f.known["value"][key] = row
+        if a.size > LARGE:
+            _statistics(d, f.known["value"], key, a)
         f.nodes.append(graph_node)
         f.last_key = key
         bps = d._breakpoints
@@ -111,9 +126,7 @@ class Recorder(Observer):
         g = grad.array
         f.grads[key] = g
         if g.size > LARGE:
-            row = summarize_large(g)
-            if row is not None:
-                f.known["grad"][key] = row
+            _statistics(d, f.known["grad"], key, g)
         if f.backward_root is None:
             f.backward_root = key
         seen_by_scope = f.backward_seen
