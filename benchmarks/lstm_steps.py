@@ -15,6 +15,9 @@ momentum) with five op sequences for the cell, every gate op still a node of the
 A, B and E slice the gates out of one product; autograd adds each slice's gradient into
 one array per product in place, so a slice costs a copy, not a zeroed product per gate.
 
+Two floors follow (benchmarks/numpy_lstm.py): B's ops written by hand in numpy with their
+backward, no autograd; and only the matrix products of that step, with the same shapes.
+
 Rounds alternate between the variants; the table gives the median and the range of the
 per-round mean step time, in ms.
 
@@ -32,6 +35,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from numpy_lstm import hand_step  # noqa: E402
 from train import engine_step, lstm_head  # noqa: E402
 
 import engine  # noqa: E402
@@ -133,6 +137,8 @@ def main():
             steps[name] = engine_step(lstm_head, (64, 32, 32), 10, momentum=0.9)
         finally:
             nn.LSTM = original
+    steps["floor: B by hand in numpy"] = hand_step()
+    steps["floor: B's matrix products alone"] = hand_step(products_only=True)
     times = {name: [] for name in steps}
     for fn in steps.values():
         fn()
