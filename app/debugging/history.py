@@ -13,6 +13,7 @@ in one process, benchmarks/debugger.py's case).
 import threading
 from collections import OrderedDict
 from functools import wraps
+from itertools import chain
 
 import numpy as np
 
@@ -158,7 +159,9 @@ class History:
                         known_at.append(total)
                     total += 1
             table = np.empty((total, len(STAT_NAMES)))
-            table[known_at] = np.array(known_rows, dtype=np.float64)
+            table[known_at] = np.fromiter(  # flat: twice as fast as from the rows
+                chain.from_iterable(known_rows), np.float64,
+                len(known_rows) * len(STAT_NAMES)).reshape(-1, len(STAT_NAMES))
             table[computed_at] = computed
         else:
             table = computed
