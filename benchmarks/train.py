@@ -323,6 +323,9 @@ def main():
         figures = best(passes)
         print_tables({**{(name, "torch"): None for name, *_ in CASES + ISSUE_CASES},
                       **figures}, wanted)
+        if threads > 1:
+            print(f"(at {threads} threads a step waits for its slowest thread: where another "
+                  "process holds a core, PyTorch's figure collapses first; run it again)")
 
 
 if __name__ == "__main__":
