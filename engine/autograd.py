@@ -305,8 +305,7 @@ def _consumer_counts(root_fn):
                 "retain_graph=True to the first call to keep it")
         plain = LAST_INPLACE[0] < fn.id
         for t in fn.inputs:
-            c = t.creator if plain or getattr(t, "_history", None) is None \
-                else source(t, fn.id)[0]
+            c = t.creator if plain else source(t, fn.id)[0]
             if c is not None:
                 if c in counts:
                     counts[c] += 1
@@ -357,8 +356,7 @@ def run_backward(root, grad, retain_graph=False, capture=None):
                     _call_node_hooks(fn, grads, g)
         plain = LAST_INPLACE[0] < fn.id
         for t, gx in zip(fn.inputs, grads):
-            c, requires = (t.creator, t.requires_grad) \
-                if plain or getattr(t, "_history", None) is None else source(t, fn.id)
+            c, requires = (t.creator, t.requires_grad) if plain else source(t, fn.id)
             if gx is not None and requires:
                 if gx.shape != t.array.shape:
                     gx = unbroadcast(gx, t.array.shape)
@@ -387,8 +385,8 @@ def _scatter(fn, g, pending, owned):
     its slices, not a zero-filled copy of the whole input per slice. False where that
     does not apply (a leaf input, an advanced index, hooks on the node)."""
     t = fn.inputs[0]
-    plain = LAST_INPLACE[0] < fn.id or getattr(t, "_history", None) is None
-    c, requires = (t.creator, t.requires_grad) if plain else source(t, fn.id)
+    c, requires = (t.creator, t.requires_grad) if LAST_INPLACE[0] < fn.id \
+        else source(t, fn.id)
     picked = fn.scatter() if c is not None and requires and "node_hooks" not in fn.__dict__ \
         else None
     if picked is None:

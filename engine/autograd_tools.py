@@ -9,7 +9,7 @@ from .tensor import Tensor
 def source(t, node_id):
     """(creator, requires_grad) of tensor t as node `node_id` saw it: an in-place op that
     ran later made t another node's output, and the node must not follow that one."""
-    for stamp, creator, requires in t._history:  # oldest first
+    for stamp, creator, requires in getattr(t, "_history", None) or ():  # oldest first
         if node_id < stamp:
             return creator, requires
     return t.creator, t.requires_grad
